@@ -1,0 +1,185 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ingest, type IngestSummary } from '../ingest.js';
+import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
+import { Store } from '../store/store.js';
+import { alignedTable, progressReporter } from './format.js';
+
+/** The `yusuan` command line. Each command returns its exit status. */
+
+const DEFAULT_DB = 'yusuan.sqlite';
+
+class UsageError extends Error {}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const dbOption = { db: { type: 'string', default: DEFAULT_DB } } as const;
+
+function printSummary(summary: IngestSummary, db: string): void {
+  const out = process.stdout;
+  const seconds = (summary.elapsedMs / 1000).toFixed(1);
+  out.write(`Ingested ${summary.outcomes.length} file(s) into ${db} in ${seconds} s\n`);
+  out.write(`  ok         ${summary.ok} document(s), ${summary.tables} table(s), ${summary.lineItems} line item(s)\n`);
+  if (summary.unchanged > 0) out.write(`  unchanged  ${summary.unchanged} document(s) already stored, left as they were\n`);
+  out.write(`  failed     ${summary.failed} document(s)\n`);
+  const failed = summary.outcomes.filter((o) => o.status === 'failed');
+  if (failed.length > 0) {
+    out.write('\nThese files could not be read (nothing of them is in the dataset):\n');
+    for (const o of failed) out.write(`  ${o.path}: ${o.error}\n`);
+  }
+  const warned = summary.outcomes.filter((o) => o.status === 'ok' && o.warnings > 0);
+  if (warned.length > 0) {
+    out.write('\nRead with warnings (see them with: yusuan query "SELECT * FROM document_messages WHERE severity = \'warning\'"):\n');
+    for (const o of warned) out.write(`  ${o.path}: ${o.warnings} warning(s)\n`);
+  }
+}
+
+const commands: Record<string, Command> = {
+  ingest: {
+    summary: 'read disclosures (files or folders) into the SQLite store',
+    usage: `yusuan ingest <file|folder>... [--db ${DEFAULT_DB}] [--concurrency 4] [--force]
+
+Reads every document (.txt, .pdf, .docx, .html …; folders are walked), and
+stores its tables and line items in the database, one transaction each. A
+file already stored (same content) is left as it is unless --force.
+Exit status 1 when any document failed; all the others are stored anyway.`,
+    options: { ...dbOption, concurrency: { type: 'string', default: '4' }, force: { type: 'boolean', default: false } },
+    async run(values, positionals) {
+      if (positionals.length === 0) throw new UsageError('ingest needs at least one file or folder');
+      const concurrency = Number(values.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency takes a whole number ≥ 1');
+      const db = String(values.db);
+      const summary = await ingest(positionals, { db, concurrency, force: Boolean(values.force), onProgress: progressReporter() });
+      printSummary(summary, db);
+      return summary.failed > 0 ? 1 : 0;
+    },
+  },
+  export: {
+    summary: 'write a dataset as CSV',
+    usage: `yusuan export [--db ${DEFAULT_DB}] [--dataset line_items] [--format csv] [--out FILE] [--bom]
+
+Datasets: ${datasetNames().join(', ')}. CSV is UTF-8, RFC 4180, header first;
+--bom adds a byte-order mark for Excel. Writes to stdout without --out.`,
+    options: {
+      ...dbOption,
+      dataset: { type: 'string', default: 'line_items' },
+      format: { type: 'string', default: 'csv' },
+      out: { type: 'string' },
+      bom: { type: 'boolean', default: false },
+    },
+    async run(values) {
+      const dataset = DATASETS[String(values.dataset)];
+      if (!dataset) throw new UsageError(`unknown dataset "${values.dataset}"; choose one of ${datasetNames().join(', ')}`);
+      if (values.format !== 'csv') throw new UsageError(`unknown format "${values.format}"; csv is supported`);
+      const store = openExisting(String(values.db));
+      try {
+        const out: Writable = values.out ? createWriteStream(String(values.out)) : process.stdout;
+        for (const chunk of datasetCsv(store.db, dataset, { bom: Boolean(values.bom) })) {
+          if (!out.write(chunk)) await once(out, 'drain');
+        }
+        if (out !== process.stdout) {
+          out.end();
+          await once(out, 'finish');
+        }
+      } finally {
+        store.close();
+      }
+      return 0;
+    },
+  },
+  query: {
+    summary: 'run a read-only SQL query over the store',
+    usage: `yusuan query [--db ${DEFAULT_DB}] [--csv] "<SQL>"
+
+The database is opened read-only. Prints an aligned table, or CSV with --csv.
+Example: yusuan query "SELECT table_kind, count(*) FROM line_items GROUP BY 1"`,
+    options: { ...dbOption, csv: { type: 'boolean', default: false } },
+    async run(values, positionals) {
+      if (positionals.length !== 1) throw new UsageError('query takes one SQL statement (quote it)');
+      const store = openExisting(String(values.db));
+      try {
+        let statement;
+        try {
+          statement = store.db.prepare(positionals[0]);
+        } catch (e) {
+          throw new UsageError(`the SQL is not valid: ${(e as Error).message}`);
+        }
+        if (!statement.reader) throw new UsageError('query only reads: use a SELECT (or WITH … SELECT) statement');
+        const columns = statement.columns().map((c) => c.name);
+        const rows = statement.raw(true).all() as unknown[][];
+        if (values.csv) {
+          const { csvLine } = await import('../store/csv.js');
+          process.stdout.write(csvLine(columns) + rows.map(csvLine).join(''));
+        } else {
+          process.stdout.write(`${alignedTable(columns, rows)}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
+        }
+      } finally {
+        store.close();
+      }
+      return 0;
+    },
+  },
+};
+
+function openExisting(path: string): Store {
+  try {
+    return Store.open(path, { readonly: true });
+  } catch (e) {
+    throw new UsageError(`cannot open the database ${path}: ${(e as Error).message}. Run \`yusuan ingest\` first, or give --db.`);
+  }
+}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return `yusuan — Chinese government budget disclosures (部门预算公开) as a clean, queryable dataset
+
+Usage: yusuan <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Run \`yusuan <command> --help\` for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${mainHelp()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`yusuan: unknown command "${name}"\n\n${mainHelp()}\n`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h', default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(values, positionals);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`yusuan ${name}: ${(e as Error).message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+

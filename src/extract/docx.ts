@@ -1,0 +1,246 @@
+/**
+ * Word .docx files: mammoth turns the document into HTML (merged cells kept
+ * as colspan/rowspan, header rows as <thead>), html-grid.ts reads that.
+ *
+ * Before mammoth sees the file, the zip's central directory is read here
+ * (sizes and names only, nothing is inflated) to refuse damaged files,
+ * zips that are not Word documents and zip bombs with a readable reason.
+ */
+import mammoth from 'mammoth';
+import { DocumentError, type ExtractedDocument, type Message } from '../ir.js';
+import type { Extractor } from './extractor.js';
+import { htmlToBlocks } from './html-grid.js';
+
+/** Refuse documents whose parts add up to more than this, uncompressed. */
+export const MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024;
+/**
+ * Deflate cannot compress better than about 1032:1; an entry that claims
+ * more (and is big enough to matter) is a zip bomb or a lie.
+ */
+export const MAX_RATIO = 1000;
+const RATIO_MIN_SIZE = 1024 * 1024;
+
+const MAIN_PART = 'word/document.xml';
+
+export interface ZipEntry {
+  name: string;
+  compressedSize: number;
+  uncompressedSize: number;
+}
+
+const EOCD_SIG = 0x06054b50;
+const ZIP64_LOCATOR_SIG = 0x07064b50;
+const ZIP64_EOCD_SIG = 0x06064b50;
+const CDH_SIG = 0x02014b50;
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The entries of a zip's central directory, or undefined when there is no
+ * readable central directory (not a zip, truncated, damaged).
+ */
+export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] | undefined {
+  const dv = view(bytes);
+  const len = bytes.byteLength;
+  if (len < 22) return undefined;
+  // The end-of-central-directory record: 22 bytes plus a comment of up to 64 KB.
+  let eocd = -1;
+  for (let i = len - 22; i >= Math.max(0, len - 22 - 0xffff); i--) {
+    if (dv.getUint32(i, true) === EOCD_SIG && i + 22 + dv.getUint16(i + 20, true) <= len) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return undefined;
+  let count = dv.getUint16(eocd + 10, true);
+  let cdSize = dv.getUint32(eocd + 12, true);
+  let cdOffset = dv.getUint32(eocd + 16, true);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    const loc = eocd - 20;
+    if (loc < 0 || dv.getUint32(loc, true) !== ZIP64_LOCATOR_SIG) return undefined;
+    const z64 = Number(dv.getBigUint64(loc + 8, true));
+    if (z64 < 0 || z64 + 56 > len || dv.getUint32(z64, true) !== ZIP64_EOCD_SIG) return undefined;
+    count = Number(dv.getBigUint64(z64 + 32, true));
+    cdSize = Number(dv.getBigUint64(z64 + 40, true));
+    cdOffset = Number(dv.getBigUint64(z64 + 48, true));
+  }
+  if (cdOffset + cdSize > len) {
+    // Data prepended to the zip (self-extractors): the directory sits right before the EOCD.
+    cdOffset = eocd - cdSize;
+    if (cdOffset < 0) return undefined;
+  }
+  const entries: ZipEntry[] = [];
+  let p = cdOffset;
+  const end = cdOffset + cdSize;
+  const decoder = new TextDecoder('utf-8');
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > end || dv.getUint32(p, true) !== CDH_SIG) return undefined;
+    let compressedSize = dv.getUint32(p + 20, true);
+    let uncompressedSize = dv.getUint32(p + 24, true);
+    const nameLen = dv.getUint16(p + 28, true);
+    const extraLen = dv.getUint16(p + 30, true);
+    const commentLen = dv.getUint16(p + 32, true);
+    if (p + 46 + nameLen + extraLen + commentLen > end) return undefined;
+    const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
+    // ZIP64 extended information: the 64-bit sizes, in order, for the fields that are 0xFFFFFFFF.
+    let q = p + 46 + nameLen;
+    const extraEnd = q + extraLen;
+    while (q + 4 <= extraEnd) {
+      const id = dv.getUint16(q, true);
+      const size = dv.getUint16(q + 2, true);
+      if (id === 0x0001) {
+        let r = q + 4;
+        if (uncompressedSize === 0xffffffff && r + 8 <= q + 4 + size) {
+          uncompressedSize = Number(dv.getBigUint64(r, true));
+          r += 8;
+        }
+        if (compressedSize === 0xffffffff && r + 8 <= q + 4 + size) {
+          compressedSize = Number(dv.getBigUint64(r, true));
+        }
+      }
+      q += 4 + size;
+    }
+    entries.push({ name, compressedSize, uncompressedSize });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return magic.every((b, i) => bytes[i] === b);
+}
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+const EMPTY_ZIP_MAGIC = [0x50, 0x4b, 0x05, 0x06];
+const OLE_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+function containsAscii(bytes: Uint8Array, text: string): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(text, 0, 'latin1');
+}
+function containsUtf16(bytes: Uint8Array, text: string): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(Buffer.from(text, 'utf16le'));
+}
+
+/** An OLE2 compound file that is a Word 97–2003 document. */
+function isLegacyDoc(bytes: Uint8Array, fileName: string): boolean {
+  return startsWith(bytes, OLE_MAGIC) && (containsUtf16(bytes, 'WordDocument') || /\.(doc|dot)$/i.test(fileName));
+}
+/** An OLE2 compound file holding an encrypted OOXML package (a password-protected .docx). */
+function isEncryptedOoxml(bytes: Uint8Array, fileName: string): boolean {
+  return startsWith(bytes, OLE_MAGIC) && /\.docx$|\.docm$/i.test(fileName) && containsUtf16(bytes, 'EncryptedPackage');
+}
+
+/** Checks the zip before mammoth opens it; throws DocumentError with the reason. */
+export function checkDocxZip(bytes: Uint8Array, fileName: string): ZipEntry[] {
+  if (isEncryptedOoxml(bytes, fileName)) {
+    throw new DocumentError(
+      'the .docx file is password-protected; save it again without a password',
+      'docx-encrypted',
+    );
+  }
+  if (startsWith(bytes, OLE_MAGIC)) {
+    throw new DocumentError('old .doc format; save as .docx', 'doc-legacy');
+  }
+  const entries = startsWith(bytes, ZIP_MAGIC) || startsWith(bytes, EMPTY_ZIP_MAGIC) ? readCentralDirectory(bytes) : undefined;
+  if (!entries) {
+    throw new DocumentError('the .docx file is damaged or not a Word document', 'docx-corrupt');
+  }
+  let total = 0;
+  for (const e of entries) {
+    total += e.uncompressedSize;
+    const absurd =
+      e.uncompressedSize > RATIO_MIN_SIZE && e.uncompressedSize > MAX_RATIO * Math.max(1, e.compressedSize);
+    if (absurd) {
+      throw new DocumentError(
+        `the .docx file is not safe to open: its part ${e.name} claims to expand ` +
+          `${e.compressedSize} bytes into ${e.uncompressedSize} bytes`,
+        'docx-too-large',
+      );
+    }
+  }
+  if (total > MAX_UNCOMPRESSED_BYTES) {
+    throw new DocumentError(
+      `the .docx file is too large to open: its parts add up to ${Math.round(total / 1048576)} MB ` +
+        `uncompressed (the limit is ${MAX_UNCOMPRESSED_BYTES / 1048576} MB)`,
+      'docx-too-large',
+    );
+  }
+  if (!entries.some((e) => e.name === MAIN_PART)) {
+    throw new DocumentError(
+      'the file is a zip archive but not a Word document (it has no word/document.xml)',
+      'docx-not-word',
+    );
+  }
+  return entries;
+}
+
+function mammothMessages(raw: { type: string; message: string }[]): Message[] {
+  const seen = new Set<string>();
+  const out: Message[] = [];
+  for (const m of raw) {
+    if (seen.has(m.message)) continue;
+    seen.add(m.message);
+    // Styles mammoth has no mapping for change nothing about the text: info only.
+    const style = /^Unrecognised (paragraph|run|table)? ?style/i.test(m.message);
+    out.push({
+      severity: style ? 'info' : 'warning',
+      stage: 'extract',
+      rule: style ? 'docx-unmapped-style' : 'docx-conversion',
+      text: `Word conversion: ${m.message}`,
+    });
+  }
+  return out;
+}
+
+export const docxExtractor: Extractor = {
+  format: 'docx',
+
+  sniff(bytes: Uint8Array, fileName: string): boolean {
+    if (isLegacyDoc(bytes, fileName) || isEncryptedOoxml(bytes, fileName)) return true;
+    if (!startsWith(bytes, ZIP_MAGIC)) return false;
+    const entries = readCentralDirectory(bytes);
+    if (entries) return entries.some((e) => e.name === MAIN_PART);
+    // No readable directory (truncated download): the names are also in the
+    // local headers. Claim it so that extract can say it is damaged.
+    return containsAscii(bytes, MAIN_PART);
+  },
+
+  async extract(bytes: Uint8Array, fileName: string): Promise<ExtractedDocument> {
+    checkDocxZip(bytes, fileName);
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let result: { value: string; messages: { type: string; message: string }[] };
+    try {
+      result = await mammoth.convertToHtml(
+        { buffer },
+        // Images are irrelevant here; do not base64 them into the HTML.
+        { convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })) },
+      );
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      if (/main document part/i.test(detail)) {
+        throw new DocumentError(
+          'the file is a zip archive but not a Word document (it has no main document part)',
+          'docx-not-word',
+        );
+      }
+      throw new DocumentError(`the .docx file is damaged or not a Word document (${detail})`, 'docx-corrupt');
+    }
+    const { blocks, sourceLines, messages } = htmlToBlocks(result.value, {
+      // Footnote and endnote markers ([1]) would glue onto amounts; the notes
+      // themselves stay, as paragraphs at the end. Drop their ↑ back-links too.
+      drop: [
+        'sup:has(> a[href^="#footnote-"])',
+        'sup:has(> a[href^="#endnote-"])',
+        'a[href^="#footnote-ref-"]',
+        'a[href^="#endnote-ref-"]',
+      ],
+    });
+    return {
+      format: 'docx',
+      blocks,
+      messages: [...mammothMessages(result.messages), ...messages],
+      sourceLines,
+    };
+  },
+};

@@ -1,0 +1,149 @@
+import { DocumentError, type Block, type Cell, type ExtractedDocument, type Paragraph, type Row, type Table } from '../ir.js';
+import type { Extractor } from './extractor.js';
+
+/**
+ * Text conversions of disclosures come in two layouts:
+ *
+ * - txt-cells, "one cell a line": a table row is a block of consecutive lines
+ *   each starting with TAB (one cell a line, a lone TAB for an empty cell),
+ *   rows separated by a blank line; other lines are paragraphs. A line without
+ *   TAB straight after a cell line continues that cell (a cell holding a line
+ *   break).
+ * - txt-tabs, "tab-separated": one row a line, cells split by TAB; lines
+ *   without TAB are paragraphs.
+ */
+
+const textDecoder = (label: string) => new TextDecoder(label, { fatal: true });
+
+/** Decodes UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK. */
+export function decodeText(bytes: Uint8Array): { text: string; encoding: string } {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    return { text: textDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'utf-8' };
+  }
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: textDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: textDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+  try {
+    return { text: textDecoder('utf-8').decode(bytes), encoding: 'utf-8' };
+  } catch {
+    // not UTF-8: most Chinese government text files that are not UTF-8 are GBK/GB18030
+  }
+  try {
+    return { text: textDecoder('gb18030').decode(bytes), encoding: 'gb18030' };
+  } catch {
+    throw new DocumentError('the text is neither UTF-8 nor GB18030/GBK encoded; re-save it as UTF-8', 'text-encoding');
+  }
+}
+
+/** True when the bytes look like binary data rather than text. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 8192);
+  if (head[0] === 0xff && head[1] === 0xfe) return false;
+  if (head[0] === 0xfe && head[1] === 0xff) return false;
+  let control = 0;
+  for (const b of head) {
+    if (b === 0) return true;
+    if (b < 9 || (b > 13 && b < 32)) control++;
+  }
+  return control > head.length / 20;
+}
+
+export type TextLayout = 'txt-cells' | 'txt-tabs';
+
+/**
+ * Chooses the layout from the content: in txt-cells nearly every TAB line is
+ * a single cell (leading TAB, at most trailing TABs after the text), in
+ * txt-tabs TABs stand between cells.
+ */
+export function detectLayout(lines: string[]): TextLayout {
+  let cellLines = 0;
+  let tabRows = 0;
+  for (const line of lines) {
+    if (!line.includes('\t')) continue;
+    if (/^\t[^\t]*\t*$/.test(line)) cellLines++;
+    else tabRows++;
+  }
+  return cellLines > tabRows ? 'txt-cells' : 'txt-tabs';
+}
+
+const stripTrailingTabs = (s: string) => s.replace(/\t+$/, '');
+
+function cellsLayout(lines: string[]): Block[] {
+  const blocks: Block[] = [];
+  let table: Table | undefined;
+  let row: Row | undefined;
+  const endRow = () => {
+    if (!row) return;
+    if (!table) {
+      table = { kind: 'table', rows: [], ref: row.ref };
+      blocks.push(table);
+    }
+    table.rows.push(row);
+    row = undefined;
+  };
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.startsWith('\t')) {
+      const cell: Cell = { text: stripTrailingTabs(raw.slice(1)), ref: { line } };
+      if (!row) row = { cells: [], ref: { line } };
+      row.cells.push(cell);
+      return;
+    }
+    if (raw.trim() === '') {
+      endRow();
+      return;
+    }
+    if (row && row.cells.length > 0 && lines[index - 1]?.startsWith('\t')) {
+      // a cell whose text holds a line break continues on a line without TAB
+      const last = row.cells[row.cells.length - 1];
+      last.text = `${last.text}\n${stripTrailingTabs(raw)}`;
+      return;
+    }
+    endRow();
+    table = undefined;
+    blocks.push({ kind: 'paragraph', text: raw.trim(), ref: { line } });
+  });
+  endRow();
+  return blocks;
+}
+
+function tabsLayout(lines: string[]): Block[] {
+  const blocks: Block[] = [];
+  let table: Table | undefined;
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.includes('\t')) {
+      const cells = raw.split('\t').map((text) => ({ text, ref: { line } }));
+      if (!table) {
+        table = { kind: 'table', rows: [], ref: { line } };
+        blocks.push(table);
+      }
+      table.rows.push({ cells, ref: { line } });
+      return;
+    }
+    if (raw.trim() === '') return;
+    table = undefined;
+    const paragraph: Paragraph = { kind: 'paragraph', text: raw.trim(), ref: { line } };
+    blocks.push(paragraph);
+  });
+  return blocks;
+}
+
+export function extractText(bytes: Uint8Array): ExtractedDocument {
+  if (bytes.length === 0) throw new DocumentError('the file is empty', 'empty-file');
+  if (looksBinary(bytes)) {
+    throw new DocumentError('the file is binary data, not a text, PDF, Word or web-page document', 'binary-file');
+  }
+  const { text } = decodeText(bytes);
+  if (text.trim() === '') throw new DocumentError('the file holds no text (only blank lines)', 'empty-file');
+  const lines = text.split(/\r\n|\n|\r/);
+  const format = detectLayout(lines);
+  const blocks = format === 'txt-cells' ? cellsLayout(lines) : tabsLayout(lines);
+  return { format, blocks, messages: [], sourceLines: lines };
+}
+
+export const textExtractor: Extractor = {
+  format: ['txt-cells', 'txt-tabs'],
+  // the fallback: anything the other extractors did not claim is tried as text
+  sniff: () => true,
+  extract: async (bytes) => extractText(bytes),
+};

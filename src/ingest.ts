@@ -1,0 +1,132 @@
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import PQueue from 'p-queue';
+import { lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult } from './pipeline.js';
+import { Store } from './store/store.js';
+
+/** Extensions taken when walking a folder; files named explicitly are always tried. */
+export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.text', '.pdf', '.docx', '.doc', '.html', '.htm', '.xhtml', '.shtml']);
+
+/** Files under the given paths, folders walked recursively, in a stable order. */
+export async function listFiles(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string) => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && DOCUMENT_EXTENSIONS.has(extname(entry.name).toLowerCase())) files.push(path);
+    }
+  };
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory()) await walk(path);
+    else files.push(path); // a missing file is reported by the ingest, not here
+  }
+  return files;
+}
+
+export interface IngestProgress {
+  done: number;
+  total: number;
+  elapsedMs: number;
+}
+
+export interface FileOutcome {
+  path: string;
+  docId: string;
+  status: 'ok' | 'failed' | 'unchanged';
+  error: string;
+  tables: number;
+  lineItems: number;
+  warnings: number;
+  format?: string;
+  pages?: number;
+}
+
+export interface IngestSummary {
+  outcomes: FileOutcome[];
+  ok: number;
+  failed: number;
+  unchanged: number;
+  tables: number;
+  lineItems: number;
+  pages: number;
+  elapsedMs: number;
+}
+
+export interface IngestOptions {
+  db: string;
+  /** Documents in flight at once (I/O overlaps with parsing). */
+  concurrency?: number;
+  /** Read documents again even when stored by this pipeline version. */
+  force?: boolean;
+  onProgress?: (progress: IngestProgress) => void;
+  /** Called for each document after it was stored (validation hooks in here). */
+  onDocument?: (result: DocumentResult, store: Store) => void;
+}
+
+const outcomeOf = (path: string, r: DocumentResult): FileOutcome => ({
+  path,
+  docId: r.docId,
+  status: r.status,
+  error: r.error,
+  tables: r.normalized?.tables.length ?? 0,
+  lineItems: r.status === 'ok' ? lineItemCount(r) : 0,
+  warnings: r.messages.filter((m) => m.severity === 'warning').length,
+  format: r.format,
+  pages: r.pages,
+});
+
+/**
+ * Ingests files into the store. One bad document never stops the others:
+ * each is processed and written on its own, in its own transaction. A file
+ * whose content is already stored by this pipeline version is left as is.
+ */
+export async function ingest(paths: string[], options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const files = await listFiles(paths);
+  const store = Store.open(options.db);
+  const queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+  const outcomes: FileOutcome[] = new Array(files.length);
+  let done = 0;
+  try {
+    await Promise.all(
+      files.map((path, index) =>
+        queue.add(async () => {
+          const bytes = await readSource(path);
+          if (!(bytes instanceof Uint8Array)) {
+            outcomes[index] = outcomeOf(path, bytes);
+          } else {
+            const docId = sha256(bytes);
+            const stored = options.force ? undefined : store.stored(docId);
+            if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) {
+              outcomes[index] = { path, docId, status: 'unchanged', error: '', tables: 0, lineItems: 0, warnings: 0 };
+            } else {
+              const result = await processBytes(bytes, path);
+              store.write(result);
+              options.onDocument?.(result, store);
+              outcomes[index] = outcomeOf(path, result);
+            }
+          }
+          done++;
+          options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });
+        }),
+      ),
+    );
+  } finally {
+    store.close();
+  }
+  const sum = (f: (o: FileOutcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
+  return {
+    outcomes,
+    ok: outcomes.filter((o) => o.status === 'ok').length,
+    failed: outcomes.filter((o) => o.status === 'failed').length,
+    unchanged: outcomes.filter((o) => o.status === 'unchanged').length,
+    tables: sum((o) => o.tables),
+    lineItems: sum((o) => o.lineItems),
+    pages: sum((o) => o.pages ?? 0),
+    elapsedMs: performance.now() - started,
+  };
+}

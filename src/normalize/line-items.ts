@@ -1,0 +1,186 @@
+import type { Message, SourceRef } from '../ir.js';
+import { normalizeTitle, type RecognizedDocument, type RecognizedTable } from '../recognize/document.js';
+import type { Side, TableKind } from '../recognize/kinds.js';
+import { AmountError, parseAmount, toFen } from './amount.js';
+import { cleanCode, codeInfo, functionClassCode, isClassificationCode, type CodeScheme } from './codes.js';
+import { compact, normalizeLabel } from './label.js';
+
+/**
+ * Normalization: recognized tables → line items of the contract. One line
+ * item per non-empty amount cell, with exact 分, codes with their hierarchy,
+ * normalized labels and the canonical measure key.
+ */
+
+export interface LineItem {
+  side: Side;
+  rowNo: string;
+  code: string;
+  codeScheme: CodeScheme | '';
+  codeLevel: number | undefined;
+  parentCode: string;
+  label: string;
+  measure: string;
+  amountFen: bigint;
+  /** Where the amount cell stands in the source. */
+  ref: SourceRef;
+  /** 栏次 number of the column, where the table numbers its columns. */
+  column?: number;
+}
+
+export interface NormalizedTable {
+  kind: TableKind;
+  number: number;
+  title: string;
+  unit: string;
+  /** Published as empty (空表列示). */
+  publishedEmpty: boolean;
+  emptyNote?: string;
+  ref: SourceRef;
+  items: LineItem[];
+}
+
+export interface NormalizedDocument {
+  /** department (部门预算) or unit (单位预算). */
+  budgetScope: 'department' | 'unit' | '';
+  /** budget (预算); final (决算) once final accounts are read. */
+  phase: 'budget' | 'final';
+  departmentCode: string;
+  departmentName: string;
+  fiscalYear?: number;
+  tables: NormalizedTable[];
+  messages: Message[];
+}
+
+/** Rows of table 4 after this revenue label are last year's balances. */
+const CARRYOVER_HEADING = '年初财政拨款结转和结余';
+const CARRYOVER_END = '收入总计';
+
+function normalizeTable(table: RecognizedTable, messages: Message[]): NormalizedTable | undefined {
+  const { spec } = table;
+  const where = `table ${spec.number} (${table.title})`;
+  const error = (rule: string, text: string, ref: SourceRef) =>
+    messages.push({ severity: 'error', stage: 'normalize', rule, text: `${where}: ${text}`, ref });
+  const warn = (rule: string, text: string, ref: SourceRef) =>
+    messages.push({ severity: 'warning', stage: 'normalize', rule, text: `${where}: ${text}`, ref });
+
+  if (table.unit === undefined) {
+    if (table.unitDeclared === undefined) error('missing-unit', 'the table declares no unit (单位：元 / 万元)', table.titleRef);
+    else error('unknown-unit', `the unit "${table.unitDeclared}" is not one yusuan knows (元, 千元, 万元, 亿元)`, table.unitRef ?? table.titleRef);
+    return undefined;
+  }
+  const unit = table.unit;
+  const items: LineItem[] = [];
+  const width = table.columns.length;
+  let underCarryover = false;
+
+  for (const row of table.rows) {
+    const cells = row.cells;
+    const extra = cells.slice(width).filter((c) => c.text.trim() !== '');
+    if (cells.length < width || extra.length > 0) {
+      error(
+        'row-shape',
+        `a row has ${cells.length} cells where the 栏次 row has ${width}, so its numbers cannot be put in their columns${
+          cells.length < width ? ' (is the document cut off?)' : ''
+        }: ${cells.map((c) => c.text.trim()).join(' | ')}`,
+        row.ref,
+      );
+      continue;
+    }
+    const rowNo = table.rowNoPosition === undefined || table.rowNoPosition < 0 ? '' : compact(cells[table.rowNoPosition]?.text ?? '');
+    for (const side of ['revenue', 'expenditure'] as const) {
+      let rawLabel = '';
+      let rawCode = '';
+      const amounts: { measure: string; text: string; ref: SourceRef; column?: number }[] = [];
+      table.columns.forEach((role, position) => {
+        if (!role || role.side !== side) return;
+        const cell = cells[position];
+        if (role.role === 'label') rawLabel = cell.text;
+        else if (role.role === 'code') rawCode = cell.text;
+        else amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, column: table.columnNumbers[position] });
+      });
+      let label = normalizeLabel(rawLabel);
+      if (spec.kind === 'fiscal_summary' && side === 'revenue') {
+        if (label === CARRYOVER_END) underCarryover = false;
+        else if (underCarryover && label !== '') label = `${CARRYOVER_HEADING}:${label}`;
+        else if (label === CARRYOVER_HEADING) underCarryover = true;
+      }
+      let code = cleanCode(rawCode);
+      let scheme: CodeScheme | '' = '';
+      if (code !== '') {
+        if (!isClassificationCode(code)) warn('odd-code', `the code "${rawCode.trim()}" is not a 3-, 5- or 7-digit classification code`, row.ref);
+        scheme = spec.codeScheme ?? '';
+      } else if (spec.codesFromLabels && side === 'expenditure') {
+        const classCode = functionClassCode(label);
+        if (classCode) {
+          code = classCode;
+          scheme = 'function';
+        }
+      }
+      const info = code === '' ? undefined : codeInfo(code);
+      for (const amount of amounts) {
+        const parsed = parseAmount(amount.text);
+        if (parsed.kind === 'absent') continue;
+        if (parsed.kind === 'invalid') {
+          warn('non-numeric-amount', `the ${amount.measure} cell of row "${label || rowNo}" holds "${parsed.text}", which is not a number; it is not in the dataset`, amount.ref);
+          continue;
+        }
+        let amountFen: bigint;
+        try {
+          amountFen = toFen(parsed.value, unit);
+        } catch (e) {
+          if (!(e instanceof AmountError)) throw e;
+          error('amount-precision', `${e.message} (row "${label || rowNo}", ${amount.measure})`, amount.ref);
+          continue;
+        }
+        if (label === '' && code === '') {
+          warn('unlabelled-amount', `an amount (${amount.text.trim()}) stands in a row without label or code`, amount.ref);
+        }
+        items.push({
+          side,
+          rowNo,
+          code,
+          codeScheme: scheme,
+          codeLevel: info?.level,
+          parentCode: info?.parent ?? '',
+          label,
+          measure: amount.measure,
+          amountFen,
+          ref: amount.ref,
+          column: amount.column,
+        });
+      }
+    }
+  }
+  if (table.emptyNote && items.length > 0) {
+    warn('empty-note-with-amounts', `the note says the table is empty ("${table.emptyNote.text}") but its grid holds ${items.length} amounts; they are kept`, table.emptyNote.ref);
+  }
+  return {
+    kind: spec.kind,
+    number: spec.number,
+    title: table.title,
+    unit,
+    publishedEmpty: table.emptyNote !== undefined && items.length === 0,
+    emptyNote: table.emptyNote?.text,
+    ref: table.titleRef,
+    items,
+  };
+}
+
+export function normalize(doc: RecognizedDocument): NormalizedDocument {
+  const messages: Message[] = [];
+  const tables: NormalizedTable[] = [];
+  for (const table of doc.tables) {
+    const normalized = normalizeTable(table, messages);
+    if (normalized) tables.push(normalized);
+  }
+  const unitTitles = doc.tables.filter((t) => /^(预算)?单位/.test(normalizeTitle(t.title))).length;
+  return {
+    budgetScope: doc.tables.length === 0 ? '' : unitTitles > doc.tables.length / 2 ? 'unit' : 'department',
+    phase: 'budget',
+    departmentCode: doc.department?.code ?? '',
+    departmentName: doc.department?.name ?? '',
+    fiscalYear: doc.fiscalYear,
+    tables,
+    messages,
+  };
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { extract } from './extract/index.js';
+import { DocumentError, type Message, type SourceFormat } from './ir.js';
+import { normalize, type NormalizedDocument } from './normalize/line-items.js';
+import { recognize, type RecognizedDocument } from './recognize/document.js';
+
+/** Bumped when the pipeline's output for the same bytes may change: stored documents of an older version are read again. */
+export const PIPELINE_VERSION = '0.1.0';
+
+export interface DocumentResult {
+  docId: string;
+  sourceFile: string;
+  sourcePath: string;
+  sizeBytes: number;
+  format?: SourceFormat;
+  pages?: number;
+  status: 'ok' | 'failed';
+  /** Why the document failed, for a person: '' when ok. */
+  error: string;
+  messages: Message[];
+  recognized?: RecognizedDocument;
+  normalized?: NormalizedDocument;
+  pipelineVersion: string;
+}
+
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+export const lineItemCount = (result: DocumentResult) =>
+  result.normalized?.tables.reduce((n, t) => n + t.items.length, 0) ?? 0;
+
+/**
+ * extract → recognize → normalize for the bytes of one file. Never throws
+ * for bad input: a document that cannot be read comes back `failed` with
+ * the reason.
+ */
+export async function processBytes(bytes: Uint8Array, sourcePath: string): Promise<DocumentResult> {
+  const result: DocumentResult = {
+    docId: sha256(bytes),
+    sourceFile: basename(sourcePath),
+    sourcePath,
+    sizeBytes: bytes.length,
+    status: 'ok',
+    error: '',
+    messages: [],
+    pipelineVersion: PIPELINE_VERSION,
+  };
+  const fail = (reason: string) => {
+    result.status = 'failed';
+    result.error = reason;
+    return result;
+  };
+  try {
+    const extracted = await extract(bytes, result.sourceFile);
+    result.format = extracted.format;
+    result.pages = extracted.pages;
+    result.messages.push(...extracted.messages);
+    const recognized = recognize(extracted);
+    result.recognized = recognized;
+    result.messages.push(...recognized.messages);
+    const normalized = normalize(recognized);
+    result.normalized = normalized;
+    result.messages.push(...normalized.messages);
+  } catch (e) {
+    if (e instanceof DocumentError) {
+      result.messages.push({ severity: 'error', stage: 'extract', rule: e.rule, text: e.message, ref: e.ref });
+      return fail(e.message);
+    }
+    const detail = e instanceof Error ? e.message : String(e);
+    result.messages.push({ severity: 'error', stage: 'internal', rule: 'internal-error', text: detail });
+    return fail(`yusuan could not read this file (internal error: ${detail}); please report it with the file`);
+  }
+  const errors = result.messages.filter((m) => m.severity === 'error');
+  if (errors.length > 0) {
+    const shown = errors.slice(0, 3).map((m) => m.text);
+    if (errors.length > 3) shown.push(`and ${errors.length - 3} more`);
+    return fail(shown.join('; '));
+  }
+  if (!result.normalized || result.normalized.tables.length === 0) {
+    return fail('no standard budget table (部门预算收支总表 … "三公"经费支出表) was found in this file');
+  }
+  return result;
+}
+
+/** Reads a file; a file that cannot be read comes back failed with an empty docId. */
+export async function readSource(path: string): Promise<Uint8Array | DocumentResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${(e as Error).message})`;
+    // no bytes, no content hash: such a file is reported, not stored
+    return {
+      docId: '',
+      sourceFile: basename(path),
+      sourcePath: path,
+      sizeBytes: 0,
+      status: 'failed',
+      error: reason,
+      messages: [{ severity: 'error', stage: 'extract', rule: 'unreadable', text: reason }],
+      pipelineVersion: PIPELINE_VERSION,
+    };
+  }
+  return bytes;
+}
+
+export async function processFile(path: string): Promise<DocumentResult> {
+  const bytes = await readSource(path);
+  return bytes instanceof Uint8Array ? processBytes(bytes, path) : bytes;
+}

@@ -1,0 +1,345 @@
+import type { Block, Cell, ExtractedDocument, Message, SourceRef } from '../ir.js';
+import { isAmountText, knownUnit } from '../normalize/amount.js';
+import { compact } from '../normalize/label.js';
+import { TABLE_SPECS, TITLES, type ColumnRole, type TableKind, type TableSpec } from './kinds.js';
+
+/**
+ * Recognition: finds the nine standard tables in the block stream of any
+ * extractor, with the document's department and fiscal year, each table's
+ * unit and the role of each of its columns. Tables continued over pages are
+ * stitched; repeated page headers and header rows are dropped.
+ */
+
+export interface Department {
+  code: string;
+  name: string;
+  ref: SourceRef;
+}
+
+export interface RecognizedTable {
+  spec: TableSpec;
+  title: string;
+  titleRef: SourceRef;
+  /** The unit declared (`万元`), if known. */
+  unit?: string;
+  /** The declared text when the unit is not known. */
+  unitDeclared?: string;
+  unitRef?: SourceRef;
+  /** Published as empty (`空表列示`). */
+  emptyNote?: { text: string; ref: SourceRef };
+  /** Role of each cell position of a data row; undefined where a column has none (序号). */
+  columns: (ColumnRole | undefined)[];
+  /** Position of the 序号 column, when the table has one. */
+  rowNoPosition?: number;
+  /** 栏次 number of each position, where the table numbers its columns. */
+  columnNumbers: (number | undefined)[];
+  /** Data rows: cells by position. */
+  rows: { cells: Cell[]; ref: SourceRef }[];
+}
+
+export interface RecognizedDocument {
+  department?: Department;
+  fiscalYear?: number;
+  fiscalYearRef?: SourceRef;
+  tables: RecognizedTable[];
+  /** Paragraphs outside the nine tables, in order: the narrative. */
+  paragraphs: { text: string; ref: SourceRef }[];
+  messages: Message[];
+}
+
+/** One line of the document: a paragraph (one cell) or a table row. */
+interface Line {
+  cells: Cell[];
+  paragraph: boolean;
+  ref: SourceRef;
+  /** Trimmed cell texts. */
+  texts: string[];
+}
+
+function toLines(blocks: Block[]): Line[] {
+  const lines: Line[] = [];
+  for (const block of blocks) {
+    if (block.kind === 'paragraph') {
+      const cell = { text: block.text, ref: block.ref };
+      lines.push({ cells: [cell], paragraph: true, ref: block.ref, texts: [block.text.trim()] });
+    } else {
+      for (const row of block.rows) {
+        lines.push({ cells: row.cells, paragraph: false, ref: row.ref, texts: row.cells.map((c) => c.text.trim()) });
+      }
+    }
+  }
+  return lines;
+}
+
+const nonEmpty = (line: Line) => line.texts.filter((t) => t !== '');
+
+// ---------------------------------------------------------------- titles
+
+const TITLE_BY_TEXT = new Map<string, TableKind>(TITLES.map(([title, kind]) => [title, kind]));
+
+export function normalizeTitle(text: string): string {
+  return compact(text.replace(/\[bookmark:[^\]]*\]/g, ''))
+    .replace(/["'“”‘’〝〞「」『』]/g, '')
+    .replace(/^(附表|表)?[0-9一二三四五六七八九十]+[、.:]?/, '')
+    .replace(/^\d{4}年(度)?/, '')
+    .replace(/(\(续\)|\(续表\)|续表)$/, '');
+}
+
+/** The kind of table a line announces, when it is a title and nothing else. */
+function titleOf(line: Line): TableKind | undefined {
+  const texts = nonEmpty(line);
+  if (texts.length !== 1 || texts[0].length > 60) return undefined;
+  return TITLE_BY_TEXT.get(normalizeTitle(texts[0]));
+}
+
+// ---------------------------------------------------------------- page furniture and meta
+
+/** Page numbers and running footers: `80`, `- 3 -`, `第 3 页`, `第3页 共40页`. */
+function isPageFurniture(line: Line): boolean {
+  const texts = nonEmpty(line);
+  if (texts.length !== 1) return false;
+  const t = compact(texts[0]);
+  return /^-?\d{1,4}-?$/.test(t) || /^第\d+页(共\d+页)?$/.test(t) || /^\d+\/\d+$/.test(t);
+}
+
+interface Meta {
+  department?: { code: string; name: string };
+  year?: number;
+  unit?: string;
+}
+
+const DEPARTMENT_WITH_CODE = /^(\d{1,12})\s*([\p{Script=Han}（(][^：:]*)$/u;
+const DEPARTMENT_NAMED = /^(?:编制部门|编制单位|部门名称|单位名称)[:：]\s*(\S.*)$/;
+const YEAR = /预算年度[:：]\s*(\d{4})/;
+const UNIT = /(?<!编制|预算|填报)(?:金额)?单位[:：]\s*([^\s，,;；]+)/;
+
+/** Meta facts a cell states; undefined when the cell is not a meta cell. */
+function metaOfCell(text: string): Meta | undefined {
+  const t = text.normalize('NFKC').trim();
+  let m = YEAR.exec(t);
+  const meta: Meta = {};
+  if (m) meta.year = Number(m[1]);
+  m = UNIT.exec(t);
+  if (m) meta.unit = m[1];
+  m = DEPARTMENT_NAMED.exec(t.split(/\s{2,}|(?=单位[:：])/)[0].trim());
+  if (m) meta.department = { code: '', name: m[1].trim() };
+  if (Object.keys(meta).length > 0) return meta;
+  m = DEPARTMENT_WITH_CODE.exec(t);
+  if (m) return { department: { code: m[1], name: m[2].trim() } };
+  return undefined;
+}
+
+/** Meta of a line whose every non-empty cell is meta (a page header). */
+function metaOfLine(line: Line): Meta | undefined {
+  const texts = nonEmpty(line);
+  if (texts.length === 0) return undefined;
+  const merged: Meta = {};
+  for (const text of texts) {
+    const meta = metaOfCell(text);
+    if (!meta) return undefined;
+    merged.department ??= meta.department;
+    merged.year ??= meta.year;
+    merged.unit ??= meta.unit;
+  }
+  return merged;
+}
+
+const isEmptyNote = (text: string) => /空表/.test(text);
+
+// ---------------------------------------------------------------- columns
+
+interface ColumnLayout {
+  columns: (ColumnRole | undefined)[];
+  columnNumbers: (number | undefined)[];
+  rowNoPosition?: number;
+}
+
+/**
+ * Columns from the 栏次 row: `栏次 | 1 | 2 | …` numbers the columns, and the
+ * numbers stand exactly above their cells in every format. The 栏次 cell
+ * itself stands in the 序号 column.
+ */
+function layoutFromNumbering(line: Line, spec: TableSpec): ColumnLayout | string {
+  const rowNoPosition = line.texts.findIndex((t) => compact(t) === '栏次');
+  const columns: (ColumnRole | undefined)[] = [];
+  const columnNumbers: (number | undefined)[] = [];
+  let expected = 1;
+  line.texts.forEach((text, position) => {
+    const t = compact(text);
+    if (position === rowNoPosition || t === '') {
+      columns.push(undefined);
+      columnNumbers.push(undefined);
+      return;
+    }
+    const n = /^\d+$/.test(t) ? Number(t) : NaN;
+    if (n !== expected) {
+      expected = -1;
+      return;
+    }
+    expected++;
+    columns.push(spec.numberedColumns[n - 1]);
+    columnNumbers.push(n);
+  });
+  const count = expected - 1;
+  if (expected < 0) return `its 栏次 row (${line.texts.join(' ')}) does not number the columns 1, 2, 3 … in order`;
+  if (count !== spec.numberedColumns.length) {
+    return `its 栏次 row numbers ${count} columns, the table should have ${spec.numberedColumns.length}`;
+  }
+  return { columns, columnNumbers, rowNoPosition };
+}
+
+// ---------------------------------------------------------------- sections
+
+interface Section {
+  table?: RecognizedTable;
+  meta: Meta;
+  metaRef?: SourceRef;
+  /** Index of the first line after the section. */
+  end: number;
+  messages: Message[];
+}
+
+const HEADER_LIMIT = 12;
+
+/**
+ * Reads one table section, from the line after its title up to the next
+ * title or the first line that is neither page furniture, meta, header nor
+ * data.
+ */
+function readSection(lines: Line[], start: number, kind: TableKind, titleLine: Line): Section {
+  const spec = TABLE_SPECS[kind];
+  const messages: Message[] = [];
+  const meta: Meta = {};
+  let metaRef: SourceRef | undefined;
+  let unitRef: SourceRef | undefined;
+  const headerSignatures = new Set<string>();
+  const headerWords = new Set<string>();
+  let layout: ColumnLayout | undefined;
+  let emptyNote: RecognizedTable['emptyNote'];
+  const rows: RecognizedTable['rows'] = [];
+  let i = start;
+  const fail = (text: string, ref: SourceRef) => {
+    messages.push({ severity: 'error', stage: 'recognize', rule: 'table-layout', text: `table ${spec.number} (${titleLine.texts.join('')}): ${text}`, ref });
+  };
+
+  for (; i < lines.length; i++) {
+    const line = lines[i];
+    if (titleOf(line)) break;
+    const texts = nonEmpty(line);
+    if (texts.length === 0 || isPageFurniture(line)) continue;
+    const lineMeta = metaOfLine(line);
+    // inside the grid a row counts as a repeated page header only when it
+    // declares a year or unit, so that a data row is never taken for one
+    if (lineMeta && (!layout || line.paragraph || lineMeta.year !== undefined || lineMeta.unit !== undefined)) {
+      if (lineMeta.unit && meta.unit === undefined) unitRef = line.ref;
+      if ((lineMeta.department || lineMeta.year) && !metaRef) metaRef = line.ref;
+      meta.department ??= lineMeta.department;
+      meta.year ??= lineMeta.year;
+      meta.unit ??= lineMeta.unit;
+      continue;
+    }
+    if (texts.length === 1 && isEmptyNote(texts[0])) {
+      emptyNote ??= { text: texts[0], ref: line.ref };
+      continue;
+    }
+    if (line.paragraph && texts[0].startsWith('注')) continue;
+    const signature = compact(line.texts.join('|'));
+    if (!layout) {
+      if (compact(line.texts[0] ?? '') === '栏次' || line.texts.some((t) => compact(t) === '栏次')) {
+        const found = layoutFromNumbering(line, spec);
+        if (typeof found === 'string') {
+          fail(found, line.ref);
+          return { meta, metaRef, end: i + 1, messages };
+        }
+        layout = found;
+        continue;
+      }
+      if (line.paragraph || headerSignatures.size >= HEADER_LIMIT) break;
+      headerSignatures.add(signature);
+      for (const t of texts) headerWords.add(compact(t));
+      continue;
+    }
+    if (line.paragraph) break;
+    const first = compact(line.texts[0] ?? '');
+    if (first === '序号' || first === '栏次' || headerSignatures.has(signature)) continue;
+    if (texts.every((t) => headerWords.has(compact(t)) && !isAmountText(t))) continue;
+    rows.push({ cells: line.cells, ref: line.ref });
+  }
+
+  if (!layout) {
+    if (headerSignatures.size > 0) {
+      fail('no 栏次 row numbering its columns was found, so its columns cannot be identified', titleLine.ref);
+    }
+    // a title without a grid (a table of contents entry): not a table
+    return { meta, metaRef, end: i, messages };
+  }
+  const unit = meta.unit === undefined ? undefined : knownUnit(meta.unit);
+  const table: RecognizedTable = {
+    spec,
+    title: titleLine.texts.join(''),
+    titleRef: titleLine.ref,
+    unit,
+    unitDeclared: meta.unit,
+    unitRef,
+    emptyNote,
+    ...layout,
+    rows,
+  };
+  return { table, meta, metaRef, end: i, messages };
+}
+
+/** Rows of a continuation: only those not already in the table. */
+function appendContinuation(table: RecognizedTable, more: RecognizedTable): void {
+  const seen = new Set(table.rows.map((r) => r.cells.map((c) => c.text.trim()).join('\u0001')));
+  for (const row of more.rows) {
+    const key = row.cells.map((c) => c.text.trim()).join('\u0001');
+    if (!seen.has(key)) table.rows.push(row);
+  }
+  table.emptyNote ??= more.emptyNote;
+}
+
+export function recognize(doc: ExtractedDocument): RecognizedDocument {
+  const lines = toLines(doc.blocks);
+  const messages: Message[] = [];
+  const tables = new Map<TableKind, RecognizedTable>();
+  const paragraphs: RecognizedDocument['paragraphs'] = [];
+  let department: Department | undefined;
+  let fiscalYear: number | undefined;
+  let fiscalYearRef: SourceRef | undefined;
+
+  for (let i = 0; i < lines.length; ) {
+    const line = lines[i];
+    const kind = titleOf(line);
+    if (!kind) {
+      if (line.paragraph) paragraphs.push({ text: line.texts[0], ref: line.ref });
+      i++;
+      continue;
+    }
+    const section = readSection(lines, i + 1, kind, line);
+    messages.push(...section.messages);
+    i = Math.max(section.end, i + 1);
+    if (!section.table) continue;
+    const { meta } = section;
+    if (meta.department) {
+      if (!department) department = { ...meta.department, ref: section.metaRef ?? line.ref };
+      else if (meta.department.code !== department.code || meta.department.name !== department.name) {
+        messages.push({
+          severity: 'warning',
+          stage: 'recognize',
+          rule: 'department-mismatch',
+          text: `table ${section.table.spec.number} names the department ${meta.department.code}${meta.department.name}, the document's first table ${department.code}${department.name}`,
+          ref: section.metaRef,
+        });
+      }
+    }
+    if (meta.year !== undefined && fiscalYear === undefined) {
+      fiscalYear = meta.year;
+      fiscalYearRef = section.metaRef;
+    }
+    const existing = tables.get(kind);
+    if (existing) appendContinuation(existing, section.table);
+    else tables.set(kind, section.table);
+  }
+
+  return { department, fiscalYear, fiscalYearRef, tables: [...tables.values()], paragraphs, messages };
+}

@@ -1,0 +1,107 @@
+/**
+ * The SQLite schema. Base tables hold what the pipeline found; the views
+ * expose the datasets of the contract (SCHEMA.md), so that SQL users and
+ * the CSV export read the same thing.
+ */
+
+export const SCHEMA_VERSION = 1;
+
+/** amount_fen (integer 分) → exact 元 text with two decimals, in SQL. */
+export const yuanSql = (fen: string) =>
+  `(CASE WHEN ${fen} IS NULL THEN NULL ELSE (CASE WHEN ${fen} < 0 THEN '-' ELSE '' END) || (abs(${fen}) / 100) || '.' || printf('%02d', abs(${fen}) % 100) END)`;
+
+export const DDL = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+-- one row per source file content (sha256), whether it was read or not
+CREATE TABLE IF NOT EXISTS documents (
+  doc_id TEXT PRIMARY KEY,              -- sha256 (hex) of the file's bytes
+  source_file TEXT NOT NULL,            -- base name
+  source_path TEXT NOT NULL,            -- path as given to ingest
+  source_format TEXT NOT NULL DEFAULT '',
+  size_bytes INTEGER NOT NULL,
+  pages INTEGER,
+  department_code TEXT NOT NULL DEFAULT '',
+  department_name TEXT NOT NULL DEFAULT '',
+  fiscal_year INTEGER,
+  budget_scope TEXT NOT NULL DEFAULT '', -- department (部门预算) | unit (单位预算)
+  phase TEXT NOT NULL DEFAULT 'budget',  -- budget (预算) | final (决算)
+  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+  error TEXT NOT NULL DEFAULT '',
+  pipeline_version TEXT NOT NULL,
+  ingested_at TEXT NOT NULL
+);
+
+-- the standard tables found in a document (also those published empty)
+CREATE TABLE IF NOT EXISTS budget_tables (
+  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  table_kind TEXT NOT NULL,
+  table_no INTEGER NOT NULL,            -- 1..9 in the standard set
+  title TEXT NOT NULL,
+  unit TEXT NOT NULL,                   -- as declared: 元, 千元, 万元
+  published_empty INTEGER NOT NULL,     -- 1 when published as 空表 and holding no amounts
+  empty_note TEXT,
+  line_items INTEGER NOT NULL,
+  source_ref TEXT NOT NULL,             -- where the title stands
+  PRIMARY KEY (doc_id, table_kind)
+) WITHOUT ROWID;
+
+-- one row per non-empty amount cell of a standard table
+CREATE TABLE IF NOT EXISTS items (
+  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,                 -- order within the document
+  table_kind TEXT NOT NULL,
+  side TEXT NOT NULL,
+  row_no TEXT NOT NULL,
+  code TEXT NOT NULL,
+  code_scheme TEXT NOT NULL,
+  code_level INTEGER,
+  parent_code TEXT NOT NULL,
+  label TEXT NOT NULL,
+  measure TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,          -- exact amount in 分, never a float
+  source_ref TEXT NOT NULL,             -- L123 | p4 | t5r7
+  column_no INTEGER,                    -- 栏次 number of the column, where numbered
+  PRIMARY KEY (doc_id, seq)
+) WITHOUT ROWID;
+
+-- what the pipeline said about a document: errors, warnings, notes
+CREATE TABLE IF NOT EXISTS messages (
+  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  stage TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  message TEXT NOT NULL,
+  source_ref TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (doc_id, seq)
+) WITHOUT ROWID;
+
+DROP VIEW IF EXISTS line_items;
+CREATE VIEW line_items AS
+SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department_name, d.fiscal_year,
+       i.table_kind, i.side, i.row_no, i.code, i.code_scheme, i.code_level, i.parent_code, i.label, i.measure,
+       ${yuanSql('i.amount_fen')} AS amount_yuan, t.unit AS source_unit, i.source_ref,
+       i.amount_fen, i.seq
+FROM items i
+JOIN documents d ON d.doc_id = i.doc_id
+JOIN budget_tables t ON t.doc_id = i.doc_id AND t.table_kind = i.table_kind
+WHERE d.status = 'ok';
+
+DROP VIEW IF EXISTS document_messages;
+CREATE VIEW document_messages AS
+SELECT d.source_file, m.severity, m.stage, m.rule, m.message, m.source_ref, m.doc_id, m.seq
+FROM messages m JOIN documents d ON d.doc_id = m.doc_id;
+
+DROP VIEW IF EXISTS documents_dataset;
+CREATE VIEW documents_dataset AS
+SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department_name, d.fiscal_year,
+       d.budget_scope, d.phase, d.status, d.error,
+       (SELECT count(*) FROM budget_tables t WHERE t.doc_id = d.doc_id) AS tables,
+       (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS line_items,
+       d.size_bytes, d.pages, d.source_path, d.ingested_at, d.pipeline_version
+FROM documents d;
+`;

@@ -1,0 +1,121 @@
+import Database from 'better-sqlite3';
+import { formatRef } from '../ir.js';
+import type { DocumentResult } from '../pipeline.js';
+import { DDL, SCHEMA_VERSION } from './schema.js';
+
+/**
+ * The canonical SQLite store. Each document is written in one transaction:
+ * a document is either wholly there (with its tables, line items and
+ * messages) or not at all.
+ */
+export class Store {
+  readonly db: Database.Database;
+  private readonly statements;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.statements = {
+      stored: db.prepare('SELECT status, pipeline_version AS pipelineVersion FROM documents WHERE doc_id = ?'),
+      deleteDoc: db.prepare('DELETE FROM documents WHERE doc_id = ?'),
+      deleteItems: db.prepare('DELETE FROM items WHERE doc_id = ?'),
+      deleteTables: db.prepare('DELETE FROM budget_tables WHERE doc_id = ?'),
+      deleteMessages: db.prepare('DELETE FROM messages WHERE doc_id = ?'),
+      insertDoc: db.prepare(`INSERT INTO documents (doc_id, source_file, source_path, source_format, size_bytes, pages,
+        department_code, department_name, fiscal_year, budget_scope, phase, status, error, pipeline_version, ingested_at)
+        VALUES (@docId, @sourceFile, @sourcePath, @format, @sizeBytes, @pages, @departmentCode, @departmentName,
+        @fiscalYear, @budgetScope, @phase, @status, @error, @pipelineVersion, @ingestedAt)`),
+      insertTable: db.prepare(`INSERT INTO budget_tables (doc_id, table_kind, table_no, title, unit, published_empty, empty_note, line_items, source_ref)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertItem: db.prepare(`INSERT INTO items (doc_id, seq, table_kind, side, row_no, code, code_scheme, code_level, parent_code,
+        label, measure, amount_fen, source_ref, column_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertMessage: db.prepare('INSERT INTO messages (doc_id, seq, stage, severity, rule, message, source_ref) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    };
+  }
+
+  static open(path: string, options: { readonly?: boolean } = {}): Store {
+    const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // WAL + NORMAL: a crash may lose the last commits but never corrupts or half-writes one
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.exec(DDL);
+      db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    }
+    return new Store(db);
+  }
+
+  /** What is stored for this content, if anything. */
+  stored(docId: string): { status: string; pipelineVersion: string } | undefined {
+    return this.statements.stored.get(docId) as { status: string; pipelineVersion: string } | undefined;
+  }
+
+  /** Replaces whatever was stored for the document, in one transaction. */
+  write(result: DocumentResult): void {
+    const s = this.statements;
+    const doc = result.normalized;
+    this.db.transaction(() => {
+      s.deleteItems.run(result.docId);
+      s.deleteTables.run(result.docId);
+      s.deleteMessages.run(result.docId);
+      s.deleteDoc.run(result.docId);
+      s.insertDoc.run({
+        docId: result.docId,
+        sourceFile: result.sourceFile,
+        sourcePath: result.sourcePath,
+        format: result.format ?? '',
+        sizeBytes: result.sizeBytes,
+        pages: result.pages ?? null,
+        departmentCode: doc?.departmentCode ?? '',
+        departmentName: doc?.departmentName ?? '',
+        fiscalYear: doc?.fiscalYear ?? null,
+        budgetScope: doc?.budgetScope ?? '',
+        phase: doc?.phase ?? 'budget',
+        status: result.status,
+        error: result.error,
+        pipelineVersion: result.pipelineVersion,
+        ingestedAt: new Date().toISOString(),
+      });
+      result.messages.forEach((m, seq) =>
+        s.insertMessage.run(result.docId, seq, m.stage, m.severity, m.rule, m.text, formatRef(m.ref)),
+      );
+      if (result.status !== 'ok' || !doc) return;
+      let seq = 0;
+      for (const table of doc.tables) {
+        s.insertTable.run(
+          result.docId,
+          table.kind,
+          table.number,
+          table.title,
+          table.unit,
+          table.publishedEmpty ? 1 : 0,
+          table.emptyNote ?? null,
+          table.items.length,
+          formatRef(table.ref),
+        );
+        for (const item of table.items) {
+          s.insertItem.run(
+            result.docId,
+            seq++,
+            table.kind,
+            item.side,
+            item.rowNo,
+            item.code,
+            item.codeScheme,
+            item.codeLevel ?? null,
+            item.parentCode,
+            item.label,
+            item.measure,
+            item.amountFen,
+            formatRef(item.ref),
+            item.column ?? null,
+          );
+        }
+      }
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
