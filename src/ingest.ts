@@ -38,6 +38,8 @@ export interface FileOutcome {
   docId: string;
   status: 'ok' | 'failed' | 'unchanged';
   error: string;
+  /** Another file of this run with the same bytes. */
+  duplicateOf?: string;
   tables: number;
   lineItems: number;
   warnings: number;
@@ -80,6 +82,34 @@ const outcomeOf = (path: string, r: DocumentResult): FileOutcome => ({
 });
 
 /**
+ * Writes a document; when that fails (disk full, a bug), the transaction has
+ * rolled back and the document is recorded as failed instead, so the run
+ * goes on and the reason is kept.
+ */
+function storeResult(store: Store, result: DocumentResult, options: IngestOptions): DocumentResult {
+  try {
+    store.write(result);
+    options.onDocument?.(result, store);
+    return result;
+  } catch (e) {
+    const reason = `the document was read but could not be stored: ${(e as Error).message}`;
+    const failed: DocumentResult = {
+      ...result,
+      status: 'failed',
+      error: reason,
+      normalized: undefined,
+      messages: [...result.messages, { severity: 'error', stage: 'store', rule: 'store-failed', text: reason }],
+    };
+    try {
+      store.write(failed);
+    } catch {
+      // the database itself is unusable; the summary still reports the file
+    }
+    return failed;
+  }
+}
+
+/**
  * Ingests files into the store. One bad document never stops the others:
  * each is processed and written on its own, in its own transaction. A file
  * whose content is already stored by this pipeline version is left as is.
@@ -90,6 +120,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const store = Store.open(options.db);
   const queue = new PQueue({ concurrency: options.concurrency ?? 4 });
   const outcomes: FileOutcome[] = new Array(files.length);
+  const inThisRun = new Map<string, string>();
   let done = 0;
   try {
     await Promise.all(
@@ -100,14 +131,17 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
             outcomes[index] = outcomeOf(path, bytes);
           } else {
             const docId = sha256(bytes);
+            const twin = inThisRun.get(docId);
+            inThisRun.set(docId, twin ?? path);
             const stored = options.force ? undefined : store.stored(docId);
-            if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) {
+            if (twin !== undefined) {
+              // the same bytes under another name: one document, stored once
+              outcomes[index] = { path, docId, status: 'unchanged', error: '', duplicateOf: twin, tables: 0, lineItems: 0, warnings: 0 };
+            } else if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) {
               outcomes[index] = { path, docId, status: 'unchanged', error: '', tables: 0, lineItems: 0, warnings: 0 };
             } else {
               const result = await processBytes(bytes, path);
-              store.write(result);
-              options.onDocument?.(result, store);
-              outcomes[index] = outcomeOf(path, result);
+              outcomes[index] = outcomeOf(path, storeResult(store, result, options));
             }
           }
           done++;

@@ -28,7 +28,10 @@ function printSummary(summary: IngestSummary, db: string): void {
   const seconds = (summary.elapsedMs / 1000).toFixed(1);
   out.write(`Ingested ${summary.outcomes.length} file(s) into ${db} in ${seconds} s\n`);
   out.write(`  ok         ${summary.ok} document(s), ${summary.tables} table(s), ${summary.lineItems} line item(s)\n`);
-  if (summary.unchanged > 0) out.write(`  unchanged  ${summary.unchanged} document(s) already stored, left as they were\n`);
+  const twins = summary.outcomes.filter((o) => o.duplicateOf !== undefined);
+  const kept = summary.unchanged - twins.length;
+  if (kept > 0) out.write(`  unchanged  ${kept} document(s) already stored, left as they were\n`);
+  if (twins.length > 0) out.write(`  duplicates ${twins.length} file(s) with the same content as another file of this run, stored once\n`);
   out.write(`  failed     ${summary.failed} document(s)\n`);
   const failed = summary.outcomes.filter((o) => o.status === 'failed');
   if (failed.length > 0) {

@@ -1,8 +1,11 @@
 import { Decimal } from 'decimal.js';
+import { compact } from './label.js';
 
 /**
- * Amounts are exact: parsed with decimal.js, stored as integer 分 (bigint),
- * printed as 元 with two decimals. No JavaScript float ever holds money.
+ * Amounts are exact: a published number is shifted, digit by digit, into
+ * integer 分 (bigint) and printed as 元 with two decimals; decimal.js serves
+ * where fractions of 分 matter (tolerances). No JavaScript float ever holds
+ * money.
  */
 
 /** Cells that mean "nothing here" (SCHEMA.md "Which cells become line items"). */
@@ -10,17 +13,19 @@ const ABSENT = new Set(['', '-', '—', '--', '---', '－', '无', '——', '�
 
 export type ParsedAmount =
   | { kind: 'absent' }
-  | { kind: 'number'; value: Decimal }
+  /** `digits`: the number as published, without separators or sign noise: `-1234.50`. */
+  | { kind: 'number'; digits: string }
   | { kind: 'invalid'; text: string };
 
 const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
 const GROUPED = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
 
 export function parseAmount(text: string): ParsedAmount {
-  const t = text.normalize('NFKC').replace(/\s+/gu, '');
+  if (text === '') return { kind: 'absent' };
+  const t = compact(text);
   if (ABSENT.has(t) || ABSENT.has(text.trim())) return { kind: 'absent' };
-  if (NUMBER.test(t)) return { kind: 'number', value: new Decimal(t) };
-  if (GROUPED.test(t)) return { kind: 'number', value: new Decimal(t.replace(/,/g, '')) };
+  if (NUMBER.test(t)) return { kind: 'number', digits: t.replace(/^\+/, '') };
+  if (GROUPED.test(t)) return { kind: 'number', digits: t.replace(/,/g, '').replace(/^\+/, '') };
   return { kind: 'invalid', text: text.trim() };
 }
 
@@ -37,18 +42,39 @@ export const UNIT_TO_YUAN: Record<string, number> = { 元: 1, 千元: 1000, 万�
  * names a unit we do not know (an error for that table, never a guess).
  */
 export function knownUnit(declared: string): string | undefined {
-  const t = declared.normalize('NFKC').replace(/\s+/gu, '').replace(/^[(\[]|[)\]]$/g, '');
+  const t = compact(declared).replace(/^[(\[]|[)\]]$/g, '');
   return Object.hasOwn(UNIT_TO_YUAN, t) ? t : undefined;
 }
 
 export class AmountError extends Error {}
 
-/** value (in `unit`) → integer 分. Throws when the value is finer than 1 分. */
-export function toFen(value: Decimal, unit: string): bigint {
-  const fen = value.times(UNIT_TO_YUAN[unit]).times(100);
-  if (!fen.isInteger()) throw new AmountError(`${value.toString()} ${unit} is not a whole number of 分`);
-  return BigInt(fen.toFixed(0));
+const POWERS_OF_TEN: Record<string, number> = { 元: 0, 千元: 3, 万元: 4, 亿元: 8 };
+
+/**
+ * A published number (in `unit`) → integer 分, by exact decimal shifting:
+ * `2085.50` 万元 → 208550 shifted 4 + 2 − 2 places → 2085500000 分. Throws
+ * when the value is finer than 1 分.
+ */
+export function toFen(value: string | Decimal, unit: string): bigint {
+  const digits = typeof value === 'string' ? value : value.toFixed();
+  const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(digits);
+  if (!m) throw new AmountError(`${digits} is not a decimal number`);
+  const [, sign, whole, fraction = ''] = m;
+  const shift = POWERS_OF_TEN[unit] + 2 - fraction.length;
+  let fen: bigint;
+  if (shift >= 0) fen = BigInt(`${whole}${fraction}` || '0') * 10n ** BigInt(shift);
+  else {
+    const kept = fraction.slice(0, fraction.length + shift);
+    if (/[1-9]/.test(fraction.slice(fraction.length + shift))) {
+      throw new AmountError(`${digits} ${unit} is not a whole number of 分`);
+    }
+    fen = BigInt(`${whole}${kept}` || '0');
+  }
+  return sign === '-' ? -fen : fen;
 }
+
+/** 分 → decimal.js 元, for arithmetic that needs fractions (tolerances). */
+export const fenToYuanDecimal = (fen: bigint) => new Decimal(fen.toString()).dividedBy(100);
 
 /** 2085550000n → '20855500.00' */
 export function formatYuan(fen: bigint): string {

@@ -11,9 +11,19 @@ const LEADING_ENUMERATORS = [
   /^其中:/, // 其中： after NFKC
 ];
 
+/**
+ * Text NFKC leaves unchanged: ASCII and CJK unified ideographs. Checking for
+ * it first spares the normalization of most cells (a hot path).
+ */
+const NFKC_STABLE = /^[\x00-\x7f\u4e00-\u9fff]*$/;
+
+export function nfkc(text: string): string {
+  return NFKC_STABLE.test(text) ? text : text.normalize('NFKC');
+}
+
 /** NFKC plus removal of every whitespace character (incl. U+3000, NBSP). */
 export function compact(text: string): string {
-  return text.normalize('NFKC').replace(/\s+/gu, '');
+  return nfkc(text).replace(/\s+/gu, '');
 }
 
 export function normalizeLabel(text: string): string {

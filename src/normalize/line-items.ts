@@ -126,7 +126,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
         }
         let amountFen: bigint;
         try {
-          amountFen = toFen(parsed.value, unit);
+          amountFen = toFen(parsed.digits, unit);
         } catch (e) {
           if (!(e instanceof AmountError)) throw e;
           error('amount-precision', `${e.message} (row "${label || rowNo}", ${amount.measure})`, amount.ref);

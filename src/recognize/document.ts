@@ -1,6 +1,6 @@
 import type { Block, Cell, ExtractedDocument, Message, SourceRef } from '../ir.js';
 import { isAmountText, knownUnit } from '../normalize/amount.js';
-import { compact } from '../normalize/label.js';
+import { compact, nfkc } from '../normalize/label.js';
 import { TABLE_SPECS, TITLES, type ColumnRole, type TableKind, type TableSpec } from './kinds.js';
 
 /**
@@ -88,7 +88,8 @@ export function normalizeTitle(text: string): string {
 /** The kind of table a line announces, when it is a title and nothing else. */
 function titleOf(line: Line): TableKind | undefined {
   const texts = nonEmpty(line);
-  if (texts.length !== 1 || texts[0].length > 60) return undefined;
+  // every title of the nine tables names a 表; most lines are rejected here
+  if (texts.length !== 1 || texts[0].length > 60 || !texts[0].includes('表')) return undefined;
   return TITLE_BY_TEXT.get(normalizeTitle(texts[0]));
 }
 
@@ -114,8 +115,11 @@ const YEAR = /预算年度[:：]\s*(\d{4})/;
 const UNIT = /(?<!编制|预算|填报)(?:金额)?单位[:：]\s*([^\s，,;；]+)/;
 
 /** Meta facts a cell states; undefined when the cell is not a meta cell. */
+const MAYBE_META = /[:：]|^\d+\s*[\p{Script=Han}（(]/u;
+
 function metaOfCell(text: string): Meta | undefined {
-  const t = text.normalize('NFKC').trim();
+  if (!MAYBE_META.test(text)) return undefined;
+  const t = nfkc(text).trim();
   let m = YEAR.exec(t);
   const meta: Meta = {};
   if (m) meta.year = Number(m[1]);

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LINE_ITEM_COLUMNS } from '../src/store/datasets.js';
+import { parseCsv } from './helpers/gold.js';
+import { ROOT, SEEDS, tempDir } from './helpers/run.js';
+
+/** Runs the built `yusuan` command (npm test builds dist/ first). */
+function yusuan(...args: string[]) {
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'yusuan.js'), ...args], { encoding: 'utf8', cwd: ROOT });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('the yusuan command', () => {
+  const dir = tempDir();
+  const db = join(dir, 'cli.sqlite');
+
+  it('ingests, names a failed file with its reason, and exits 1 after storing the rest', () => {
+    writeFileSync(join(dir, 'empty.txt'), '');
+    const run = yusuan('ingest', SEEDS, join(dir, 'empty.txt'), '--db', db);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/ok\s+5 document\(s\), 45 table\(s\), 1009 line item\(s\)/);
+    expect(run.stdout).toContain(`${join(dir, 'empty.txt')}: the file is empty`);
+  });
+
+  it('exports the contract CSV to a file, header first, in contract column order', () => {
+    const out = join(dir, 'items.csv');
+    expect(yusuan('export', '--db', db, '--format', 'csv', '--out', out).status).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text.split('\r\n')[0]).toBe(LINE_ITEM_COLUMNS.join(','));
+    expect(parseCsv(text)).toHaveLength(1009);
+  });
+
+  it('exports the documents dataset to stdout, with the failed file and its reason', () => {
+    const run = yusuan('export', '--db', db, '--dataset', 'documents');
+    const docs = parseCsv(run.stdout);
+    expect(docs).toHaveLength(6);
+    expect(docs.find((d) => d.source_file === 'empty.txt')).toMatchObject({ status: 'failed', error: 'the file is empty', line_items: '0' });
+    expect(docs.filter((d) => d.status === 'ok').every((d) => d.tables === '9' && d.budget_scope === 'department')).toBe(true);
+  });
+
+  it('answers read-only queries as an aligned table or CSV, and refuses writes', () => {
+    const table = yusuan('query', '--db', db, 'SELECT department_code, sum(amount_fen) AS fen FROM line_items WHERE table_kind = \'three_public\' AND measure = \'total\' AND label = \'合计\' GROUP BY 1 ORDER BY 1');
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/department_code\s+fen/);
+    const csv = yusuan('query', '--db', db, '--csv', 'SELECT count(*) AS n FROM line_items');
+    expect(csv.stdout).toBe('n\r\n1009\r\n');
+    const write = yusuan('query', '--db', db, 'DELETE FROM items');
+    expect(write.status).toBe(2);
+    expect(write.stderr).toMatch(/only reads/);
+    expect(yusuan('query', '--db', db, '--csv', 'SELECT count(*) AS n FROM items').stdout).toBe('n\r\n1009\r\n');
+  });
+
+  it('has --help on every command and a clear usage error', () => {
+    for (const command of ['ingest', 'export', 'query']) {
+      const help = yusuan(command, '--help');
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain(`yusuan ${command}`);
+    }
+    expect(yusuan('--help').stdout).toMatch(/Commands:/);
+    const bad = yusuan('export', '--db', db, '--dataset', 'nope');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown dataset "nope"/);
+    expect(yusuan('query', '--db', join(dir, 'missing.sqlite'), 'SELECT 1').stderr).toMatch(/cannot open the database/);
+  });
+});
