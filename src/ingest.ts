@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import PQueue from 'p-queue';
 import { lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult } from './pipeline.js';
 import { Store } from './store/store.js';
+import { countBySeverity } from './validate/checks.js';
 
 /** Extensions taken when walking a folder; files named explicitly are always tried. */
 export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.text', '.pdf', '.docx', '.doc', '.html', '.htm', '.xhtml', '.shtml']);
@@ -43,6 +44,8 @@ export interface FileOutcome {
   tables: number;
   lineItems: number;
   warnings: number;
+  /** Validation: checks by severity. */
+  checks?: { ok: number; rounding: number; error: number };
   format?: string;
   pages?: number;
 }
@@ -77,6 +80,7 @@ const outcomeOf = (path: string, r: DocumentResult): FileOutcome => ({
   tables: r.normalized?.tables.length ?? 0,
   lineItems: r.status === 'ok' ? lineItemCount(r) : 0,
   warnings: r.messages.filter((m) => m.severity === 'warning').length,
+  checks: r.status === 'ok' ? countBySeverity(r.checks) : undefined,
   format: r.format,
   pages: r.pages,
 });

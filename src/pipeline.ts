@@ -5,6 +5,8 @@ import { extract } from './extract/index.js';
 import { DocumentError, type Message, type SourceFormat } from './ir.js';
 import { normalize, type NormalizedDocument } from './normalize/line-items.js';
 import { recognize, type RecognizedDocument } from './recognize/document.js';
+import { extractFacts, type NarrativeFact } from './recognize/facts.js';
+import { validate, type Check } from './validate/checks.js';
 
 /** Bumped when the pipeline's output for the same bytes may change: stored documents of an older version are read again. */
 export const PIPELINE_VERSION = '0.1.0';
@@ -22,6 +24,10 @@ export interface DocumentResult {
   messages: Message[];
   recognized?: RecognizedDocument;
   normalized?: NormalizedDocument;
+  /** Figures stated in the narrative. */
+  facts: NarrativeFact[];
+  /** Every identity checked, passing ones included. */
+  checks: Check[];
   pipelineVersion: string;
 }
 
@@ -31,7 +37,7 @@ export const lineItemCount = (result: DocumentResult) =>
   result.normalized?.tables.reduce((n, t) => n + t.items.length, 0) ?? 0;
 
 /**
- * extract → recognize → normalize for the bytes of one file. Never throws
+ * extract → recognize → normalize → validate for the bytes of one file. Never throws
  * for bad input: a document that cannot be read comes back `failed` with
  * the reason.
  */
@@ -44,6 +50,8 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string): Promi
     status: 'ok',
     error: '',
     messages: [],
+    facts: [],
+    checks: [],
     pipelineVersion: PIPELINE_VERSION,
   };
   const fail = (reason: string) => {
@@ -62,6 +70,8 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string): Promi
     const normalized = normalize(recognized);
     result.normalized = normalized;
     result.messages.push(...normalized.messages);
+    result.facts = extractFacts(recognized.paragraphs);
+    result.checks = validate(normalized, result.facts);
   } catch (e) {
     if (e instanceof DocumentError) {
       result.messages.push({ severity: 'error', stage: 'extract', rule: e.rule, text: e.message, ref: e.ref });
@@ -99,6 +109,8 @@ export async function readSource(path: string): Promise<Uint8Array | DocumentRes
       status: 'failed',
       error: reason,
       messages: [{ severity: 'error', stage: 'extract', rule: 'unreadable', text: reason }],
+      facts: [],
+      checks: [],
       pipelineVersion: PIPELINE_VERSION,
     };
   }

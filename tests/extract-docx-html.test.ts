@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DocumentError, type Block, type ExtractedDocument, type Paragraph, type Table } from '../src/ir.js';
 import { checkDocxZip, docxExtractor, readCentralDirectory } from '../src/extract/docx.js';
 import { decodeHtml, htmlExtractor } from '../src/extract/html.js';
-import { expandGrid, htmlToBlocks } from '../src/extract/html-grid.js';
+import { expandGrid } from '../src/extract/html-grid.js';
 
 /* --------------------------------------------------------------- helpers */
 
@@ -265,6 +265,18 @@ describe('HTML extractor', () => {
     expect(tables(layout.blocks)[0].rows[1].ref).toEqual({ table: 1, row: 2 });
     expect(layout.messages.map((m) => m.rule)).toContain('layout-table');
 
+    // A data table with a 2×2 table in one cell stays a data table.
+    const inCell = await html(`<table><tr><td>栏次</td><td>1</td></tr>
+      <tr><td><table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table></td><td>1.00</td></tr>
+      <tr><td>2</td><td>2.00</td></tr></table>`);
+    expect(tables(inCell.blocks).map(texts)).toEqual([
+      [
+        ['栏次', '1'],
+        ['a b\nc d', '1.00'],
+        ['2', '2.00'],
+      ],
+    ]);
+
     const box = await html('<table><tr><td>部门预算公开表</td></tr></table><p>x</p>');
     expect(outline(box.blocks)).toEqual(['P:部门预算公开表', 'P:x']);
   });
@@ -380,6 +392,26 @@ describe('DOCX extractor', () => {
     ]);
     expect(tables(doc.blocks)[0].rows[5].cells[2].ref).toEqual({ table: 1, row: 6 });
     expect(doc.sourceLines?.[0]).toBe('部门预算收支总表');
+  });
+
+  it('keeps rows that start some columns in (w:gridBefore) aligned, vMerge included', async () => {
+    const gapped = docx(
+      wtbl(3, [
+        wtr([wtc('栏次'), wtc('1', { vmerge: 'restart' }), wtc('2')]),
+        '<w:tr><w:trPr><w:gridBefore w:val="1"/><w:wBefore w:w="1000" w:type="dxa"/></w:trPr>' +
+          wtc('', { vmerge: 'continue' }) +
+          wtc('9.00') +
+          '</w:tr>',
+        wtr([wtc('1'), wtc('3.00'), wtc('4.00')]),
+      ]),
+    );
+    const doc = await docxExtractor.extract(gapped, 'g.docx');
+    expect(texts(tables(doc.blocks)[0])).toEqual([
+      ['栏次', '1', '2'],
+      ['', '', '9.00'],
+      ['1', '3.00', '4.00'],
+    ]);
+    expect(doc.messages.map((m) => m.rule)).toContain('docx-grid-before');
   });
 
   it("passes mammoth's messages on as extract messages", async () => {

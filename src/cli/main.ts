@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ingest, type IngestSummary } from '../ingest.js';
 import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
 import { Store } from '../store/store.js';
+import { trace, TraceError } from '../trace.js';
 import { alignedTable, progressReporter } from './format.js';
 
 /** The `yusuan` command line. Each command returns its exit status. */
@@ -37,6 +38,14 @@ function printSummary(summary: IngestSummary, db: string): void {
   if (failed.length > 0) {
     out.write('\nThese files could not be read (nothing of them is in the dataset):\n');
     for (const o of failed) out.write(`  ${o.path}: ${o.error}\n`);
+  }
+  const checked = summary.outcomes.filter((o) => o.checks);
+  if (checked.length > 0) {
+    const total = { ok: 0, rounding: 0, error: 0 };
+    for (const o of checked) for (const k of ['ok', 'rounding', 'error'] as const) total[k] += o.checks![k];
+    out.write(`\nChecks (yusuan validate lists them): ${total.ok} ok, ${total.rounding} rounding, ${total.error} error\n`);
+    const shown = checked.length <= 100 ? checked : checked.filter((o) => o.checks!.error > 0).slice(0, 20);
+    for (const o of shown) out.write(`  ${o.path}: ${o.checks!.ok} ok, ${o.checks!.rounding} rounding, ${o.checks!.error} error\n`);
   }
   const warned = summary.outcomes.filter((o) => o.status === 'ok' && o.warnings > 0);
   if (warned.length > 0) {
@@ -130,7 +139,97 @@ Example: yusuan query "SELECT table_kind, count(*) FROM line_items GROUP BY 1"`,
       return 0;
     },
   },
+  validate: {
+    summary: 'report the checks of the tables\' identities, per document',
+    usage: `yusuan validate [--db ${DEFAULT_DB}] [--json] [--all]
+
+Per document: how many checks passed (ok), differ within rounding, or fail
+(error), each error with where it stands in the source (L123 / p4 / t5r7).
+--all lists the rounding differences too; --json prints everything as JSON.
+Exit status 1 when any check is an error.`,
+    options: { ...dbOption, json: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } },
+    async run(values) {
+      const store = openExisting(String(values.db));
+      try {
+        const report = validationReport(store);
+        if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else process.stdout.write(formatValidation(report, Boolean(values.all)));
+        return report.some((d) => d.error > 0) ? 1 : 0;
+      } finally {
+        store.close();
+      }
+    },
+  },
+  trace: {
+    summary: 'show a stored number in the original document',
+    usage: `yusuan trace [--db ${DEFAULT_DB}] <doc_id-prefix|source_file> <table_kind> <code|label> [measure]
+
+Prints the stored value(s) and the source lines (or the PDF/DOCX/HTML row)
+holding each, read again from the source file.
+Example: yusuan trace 000_313ba343419bd952.txt general_budget_expenditure 2010301 total`,
+    options: { ...dbOption },
+    async run(values, positionals) {
+      if (positionals.length < 3 || positionals.length > 4) throw new UsageError('trace takes a document, a table kind, a code or label, and optionally a measure');
+      const store = openExisting(String(values.db));
+      try {
+        const [which, kind, codeOrLabel, measure] = positionals;
+        const result = await trace(store, which, kind, codeOrLabel, measure).catch((e) => {
+          if (e instanceof TraceError) throw new UsageError(e.message);
+          throw e;
+        });
+        const d = result.document;
+        process.stdout.write(`${d.sourceFile} (${d.sourceFormat}, ${d.docId.slice(0, 12)}) ${d.sourcePath}\n\n`);
+        process.stdout.write(
+          `${alignedTable(
+            ['table_kind', 'row_no', 'code', 'label', 'measure', 'amount_yuan', 'source_unit', 'source_ref'],
+            result.items.map((i) => [i.tableKind, i.rowNo, i.code, i.label, i.measure, i.amountYuan, i.sourceUnit, i.sourceRef]),
+          )}\n\n${result.excerpts.join('\n\n')}\n`,
+        );
+        return 0;
+      } finally {
+        store.close();
+      }
+    },
+  },
 };
+
+interface DocumentValidation {
+  docId: string;
+  sourceFile: string;
+  ok: number;
+  rounding: number;
+  error: number;
+  problems: { severity: string; rule: string; sourceRef: string; message: string }[];
+}
+
+function validationReport(store: Store): DocumentValidation[] {
+  const docs = store.db
+    .prepare(
+      `SELECT d.doc_id AS docId, d.source_file AS sourceFile,
+              sum(c.severity = 'ok') AS ok, sum(c.severity = 'rounding') AS rounding, sum(c.severity = 'error') AS error
+       FROM documents d LEFT JOIN checks c ON c.doc_id = d.doc_id WHERE d.status = 'ok'
+       GROUP BY d.doc_id ORDER BY d.source_file, d.doc_id`,
+    )
+    .all() as DocumentValidation[];
+  const problems = store.db.prepare(
+    `SELECT severity, rule, source_ref AS sourceRef, message FROM checks WHERE doc_id = ? AND severity <> 'ok' ORDER BY severity = 'rounding', seq`,
+  );
+  return docs.map((d) => ({ ...d, ok: d.ok ?? 0, rounding: d.rounding ?? 0, error: d.error ?? 0, problems: problems.all(d.docId) as DocumentValidation['problems'] }));
+}
+
+function formatValidation(report: DocumentValidation[], all: boolean): string {
+  const lines: string[] = [];
+  for (const d of report) {
+    lines.push(`${d.sourceFile}: ${d.ok} ok, ${d.rounding} rounding, ${d.error} error`);
+    for (const p of d.problems) {
+      if (p.severity === 'error' || all) lines.push(`  ${p.severity.padEnd(8)} ${(p.sourceRef || '-').padEnd(7)} ${p.message}`);
+    }
+  }
+  const errors = report.reduce((n, d) => n + d.error, 0);
+  const roundings = report.reduce((n, d) => n + d.rounding, 0);
+  lines.push('', `${report.length} document(s): ${errors} error(s), ${roundings} rounding difference(s)${roundings > 0 && !all ? ' (--all lists them)' : ''}`);
+  return `${lines.join('\n')}\n`;
+}
 
 function openExisting(path: string): Store {
   try {

@@ -6,6 +6,7 @@
  * (sizes and names only, nothing is inflated) to refuse damaged files,
  * zips that are not Word documents and zip bombs with a readable reason.
  */
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import mammoth from 'mammoth';
 import { DocumentError, type ExtractedDocument, type Message } from '../ir.js';
 import type { Extractor } from './extractor.js';
@@ -26,6 +27,11 @@ export interface ZipEntry {
   name: string;
   compressedSize: number;
   uncompressedSize: number;
+  /** 0 stored, 8 deflated. */
+  method: number;
+  /** Offset of the entry's local header. */
+  localOffset: number;
+  crc: number;
 }
 
 const EOCD_SIG = 0x06054b50;
@@ -77,8 +83,11 @@ export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] | undefined 
   const decoder = new TextDecoder('utf-8');
   for (let i = 0; i < count; i++) {
     if (p + 46 > end || dv.getUint32(p, true) !== CDH_SIG) return undefined;
+    const method = dv.getUint16(p + 10, true);
+    const crc = dv.getUint32(p + 16, true);
     let compressedSize = dv.getUint32(p + 20, true);
     let uncompressedSize = dv.getUint32(p + 24, true);
+    let localOffset = dv.getUint32(p + 42, true);
     const nameLen = dv.getUint16(p + 28, true);
     const extraLen = dv.getUint16(p + 30, true);
     const commentLen = dv.getUint16(p + 32, true);
@@ -98,11 +107,15 @@ export function readCentralDirectory(bytes: Uint8Array): ZipEntry[] | undefined 
         }
         if (compressedSize === 0xffffffff && r + 8 <= q + 4 + size) {
           compressedSize = Number(dv.getBigUint64(r, true));
+          r += 8;
+        }
+        if (localOffset === 0xffffffff && r + 8 <= q + 4 + size) {
+          localOffset = Number(dv.getBigUint64(r, true));
         }
       }
       q += 4 + size;
     }
-    entries.push({ name, compressedSize, uncompressedSize });
+    entries.push({ name, compressedSize, uncompressedSize, method, localOffset, crc });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
@@ -175,18 +188,123 @@ export function checkDocxZip(bytes: Uint8Array, fileName: string): ZipEntry[] {
   return entries;
 }
 
+/** The stored (possibly compressed) bytes of an entry, found through its local header. */
+function entryData(bytes: Uint8Array, e: ZipEntry): Uint8Array | undefined {
+  const dv = view(bytes);
+  const at = e.localOffset;
+  if (at + 30 > bytes.byteLength || dv.getUint32(at, true) !== 0x04034b50) return undefined;
+  const start = at + 30 + dv.getUint16(at + 26, true) + dv.getUint16(at + 28, true);
+  if (start + e.compressedSize > bytes.byteLength) return undefined;
+  return bytes.subarray(start, start + e.compressedSize);
+}
+
+function inflateEntry(bytes: Uint8Array, e: ZipEntry): Buffer | undefined {
+  const data = entryData(bytes, e);
+  if (!data) return undefined;
+  try {
+    if (e.method === 0) return Buffer.from(data);
+    if (e.method === 8) return inflateRawSync(data, { maxOutputLength: Math.max(e.uncompressedSize, 1) });
+  } catch {
+    // Damaged or lying about its size: leave it to mammoth to report.
+  }
+  return undefined;
+}
+
+/** A new zip with the same entries, one of them replaced (deflated). */
+function rewriteZip(bytes: Uint8Array, entries: ZipEntry[], name: string, content: Buffer): Buffer | undefined {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const replace = e.name === name;
+    const data = replace ? deflateRawSync(content) : entryData(bytes, e);
+    if (!data) return undefined;
+    const crc = replace ? crc32(content) : e.crc;
+    // Names are written as UTF-8; sizes and CRC go in the headers (no data descriptor).
+    const flags = 0x0800;
+    const nameBytes = Buffer.from(e.name, 'utf8');
+    const size = replace ? content.length : e.uncompressedSize;
+    if (size > 0xfffffffe || data.length > 0xfffffffe || offset > 0xfffffffe) return undefined;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(flags, 6);
+    local.writeUInt16LE(replace ? 8 : e.method, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(size, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(flags, 8);
+    central.writeUInt16LE(replace ? 8 : e.method, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(size, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(Math.min(entries.length, 0xffff), 8);
+  eocd.writeUInt16LE(Math.min(entries.length, 0xffff), 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  if (entries.length > 0xfffe) return undefined;
+  return Buffer.concat([...locals, cd, eocd]);
+}
+
+/**
+ * mammoth ignores w:gridBefore (a row that starts some grid columns in, common
+ * in files converted from PDF), which shifts that row's cells to the left and
+ * throws off vMerge. Write the skipped columns out as empty cells instead.
+ */
+export function fillGridBefore(xml: string): { xml: string; rows: number } {
+  let rows = 0;
+  const out = xml.replace(
+    /(<w:trPr\b[^>]*(?<!\/)>)((?:(?!<\/w:trPr>)[\s\S])*?)<\/w:trPr>/g,
+    (whole: string, open: string, inner: string) => {
+      const m = /<w:gridBefore\b[^>]*\bw:val\s*=\s*["'](\d+)["']/.exec(inner);
+      const n = m ? Math.min(Number(m[1]), 1000) : 0;
+      if (!n) return whole;
+      rows++;
+      const cleaned = inner.replace(/<w:(gridBefore|wBefore)\b[^>]*\/>/g, '');
+      return `${open}${cleaned}</w:trPr>${'<w:tc><w:p/></w:tc>'.repeat(n)}`;
+    },
+  );
+  return { xml: out, rows };
+}
+
+function withGridBeforeFilled(bytes: Uint8Array, entries: ZipEntry[]): { bytes: Uint8Array; rows: number } {
+  const main = entries.find((e) => e.name === MAIN_PART);
+  if (!main) return { bytes, rows: 0 };
+  const raw = inflateEntry(bytes, main);
+  if (!raw || !raw.includes('gridBefore')) return { bytes, rows: 0 };
+  const { xml, rows } = fillGridBefore(raw.toString('utf8'));
+  if (!rows) return { bytes, rows: 0 };
+  const rebuilt = rewriteZip(bytes, entries, MAIN_PART, Buffer.from(xml, 'utf8'));
+  return rebuilt ? { bytes: new Uint8Array(rebuilt), rows } : { bytes, rows: 0 };
+}
+
 function mammothMessages(raw: { type: string; message: string }[]): Message[] {
   const seen = new Set<string>();
   const out: Message[] = [];
   for (const m of raw) {
     if (seen.has(m.message)) continue;
     seen.add(m.message);
-    // Styles mammoth has no mapping for change nothing about the text: info only.
-    const style = /^Unrecognised (paragraph|run|table)? ?style/i.test(m.message);
+    // Styles mammoth has no mapping for, and images, change nothing about the text: info only.
+    const style = /^Unrecognised \w+ style/i.test(m.message);
+    const image = /image|a:blip|imagedata/i.test(m.message);
     out.push({
-      severity: style ? 'info' : 'warning',
+      severity: style || image ? 'info' : 'warning',
       stage: 'extract',
-      rule: style ? 'docx-unmapped-style' : 'docx-conversion',
+      rule: style ? 'docx-unmapped-style' : image ? 'docx-image' : 'docx-conversion',
       text: `Word conversion: ${m.message}`,
     });
   }
@@ -207,8 +325,9 @@ export const docxExtractor: Extractor = {
   },
 
   async extract(bytes: Uint8Array, fileName: string): Promise<ExtractedDocument> {
-    checkDocxZip(bytes, fileName);
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const entries = checkDocxZip(bytes, fileName);
+    const fixed = withGridBeforeFilled(bytes, entries);
+    const buffer = Buffer.from(fixed.bytes.buffer, fixed.bytes.byteOffset, fixed.bytes.byteLength);
     let result: { value: string; messages: { type: string; message: string }[] };
     try {
       result = await mammoth.convertToHtml(
@@ -236,10 +355,19 @@ export const docxExtractor: Extractor = {
         'a[href^="#endnote-ref-"]',
       ],
     });
+    const own: Message[] = [];
+    if (fixed.rows > 0) {
+      own.push({
+        severity: 'info',
+        stage: 'extract',
+        rule: 'docx-grid-before',
+        text: `${fixed.rows} table row(s) start some columns in (w:gridBefore); empty cells were put in front to keep the columns aligned.`,
+      });
+    }
     return {
       format: 'docx',
       blocks,
-      messages: [...mammothMessages(result.messages), ...messages],
+      messages: [...mammothMessages(result.messages), ...own, ...messages],
       sourceLines,
     };
   },

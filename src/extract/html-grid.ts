@@ -9,11 +9,11 @@
  * a merge and every covered position is ''.
  *
  * Two kinds of table are not data tables and are unwrapped instead (their
- * content is walked like a `<div>`): a table that holds another real table
- * (≥ 2 rows and ≥ 2 columns) in one of its cells — the page-layout tables of
- * older government sites, which wrap the whole page — and a table of a
- * single cell (a box around a title or a note). A small nested table that
- * does not qualify is flattened into its cell's text.
+ * content is walked like a `<div>`): a table whose cells hold real tables
+ * (≥ 2 rows and ≥ 2 columns) with, together, at least as many rows as it has
+ * itself — the page-layout tables of older government sites, which wrap the
+ * whole page — and a table of a single cell (a box around a title or a
+ * note). Any other nested table is flattened into its cell's text.
  */
 import * as cheerio from 'cheerio';
 import type { Block, Cell, Message, Paragraph, Row, SourceRef, Table } from '../ir.js';
@@ -74,6 +74,8 @@ function isHidden(el: DomElement): boolean {
 const HARD = '\u0000';
 /** The edge of a block-level element. */
 const EDGE = '\u0001';
+/** Between the cells of a nested table, read as one space. */
+const SEP = '\u0002';
 
 const CJK = /[\u2E80-\u9FFF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF\u{20000}-\u{3FFFF}]/u;
 
@@ -87,7 +89,7 @@ const CJK = /[\u2E80-\u9FFF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF\u{20000}-\u{3
  * Lines are trimmed and empty lines dropped.
  */
 function toLines(raw: string): string[] {
-  const collapsed = raw.replace(/[ \t\f\r\n]*[\r\n][ \t\f\r\n]*/g, (ws, offset: number, all: string) => {
+  const collapsed = !/[\r\n]/.test(raw) ? raw : raw.replace(/[ \t\f\r\n]*[\r\n][ \t\f\r\n]*/g, (ws, offset: number, all: string) => {
     const before = all.slice(Math.max(0, offset - 2), offset);
     const after = all.slice(offset + ws.length, offset + ws.length + 2);
     const b = Array.from(before).pop() ?? '';
@@ -95,7 +97,7 @@ function toLines(raw: string): string[] {
     return CJK.test(b) && CJK.test(a) ? '' : ' ';
   });
   const lines: string[] = [];
-  for (const piece of collapsed.split(/[\u0000\u0001]/)) {
+  for (const piece of collapsed.replace(/ *\u0002[\u0002 ]*/g, ' ').split(/[\u0000\u0001]/)) {
     const line = piece.replace(/\u00A0/g, ' ').trim();
     if (line) lines.push(line);
   }
@@ -253,13 +255,16 @@ class Walker {
   private table(el: DomElement): void {
     const trs = ownRows(el);
     const sourceRows: SourceCell[][] = [];
-    let layout = false;
+    let nestedRows = 0;
     let cellCount = 0;
     for (const tr of trs) {
       const cells = ownCells(tr);
       cellCount += cells.length;
-      for (const cell of cells) if (holdsRealTable(cell)) layout = true;
+      for (const cell of cells) nestedRows += realTableRows(cell);
     }
+    // A table around tables that together have at least as many rows as it
+    // has is there for layout; a data table with a small table in one cell is not.
+    const layout = nestedRows > 0 && nestedRows >= trs.length;
     if (layout || cellCount <= 1) {
       if (cellCount > 0) this.layoutTables++;
       // Read it like a <div>: caption and cells in order, each its own block.
@@ -345,24 +350,27 @@ function ownCells(tr: DomElement): DomElement[] {
   );
 }
 
-/** Whether a cell holds a nested table that is a data table in its own right (≥ 2 rows, ≥ 2 columns). */
-function holdsRealTable(cell: DomElement): boolean {
-  let found = false;
+/**
+ * The rows of the data tables (≥ 2 rows, ≥ 2 columns) nested in a cell,
+ * counting the outermost ones only.
+ */
+function realTableRows(cell: DomElement): number {
+  let total = 0;
   const visit = (el: DomElement): void => {
     for (const child of el.children) {
-      if (found || !isElement(child) || isHidden(child)) continue;
+      if (!isElement(child) || isHidden(child)) continue;
       if (child.name.toLowerCase() === 'table') {
         const rows = ownRows(child);
         if (rows.length >= 2 && rows.some((tr) => ownCells(tr).length >= 2)) {
-          found = true;
-          return;
+          total += rows.length;
+          continue;
         }
       }
       visit(child);
     }
   };
   visit(cell);
-  return found;
+  return total;
 }
 
 /**
@@ -383,9 +391,9 @@ export function cellText(cell: DomElement): string {
       if (name === 'br') {
         raw += HARD;
       } else if (name === 'td' || name === 'th') {
-        raw += ' ';
+        raw += SEP;
         visit(node);
-        raw += ' ';
+        raw += SEP;
       } else if (BLOCK.has(name)) {
         raw += EDGE;
         visit(node);

@@ -172,10 +172,11 @@ export function decodeHtml(bytes: Uint8Array): DecodedHtml {
 
   const text = decodeWith(encoding, body);
   const bad = (text.match(/\uFFFD/g) ?? []).length;
-  const nul = (text.match(/\u0000/g) ?? []).length;
-  if (bad + nul > Math.max(16, text.length * 0.02)) {
+  // Control characters other than tab, newlines and form feed never occur in text.
+  const control = (text.match(/[\u0000-\u0008\u000B\u000E-\u001A\u001C-\u001F\u007F]/g) ?? []).length;
+  if (bad + control > Math.max(16, text.length * 0.02)) {
     throw new DocumentError(
-      `the HTML file is not readable text (${bad + nul} undecodable characters read as ${encoding}); ` +
+      `the HTML file is not readable text (${bad + control} undecodable or control characters read as ${encoding}); ` +
         'it may be damaged or not an HTML page',
       'html-undecodable',
     );

@@ -21,6 +21,8 @@ export interface LineItem {
   label: string;
   measure: string;
   amountFen: bigint;
+  /** Decimal places as published (`2085.50` → 2): the precision validation allows for. */
+  decimals: number;
   /** Where the amount cell stands in the source. */
   ref: SourceRef;
   /** 栏次 number of the column, where the table numbers its columns. */
@@ -145,6 +147,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           label,
           measure: amount.measure,
           amountFen,
+          decimals: parsed.digits.split('.')[1]?.length ?? 0,
           ref: amount.ref,
           column: amount.column,
         });

@@ -114,23 +114,42 @@ const DEPARTMENT_NAMED = /^(?:编制部门|编制单位|部门名称|单位名�
 const YEAR = /预算年度[:：]\s*(\d{4})/;
 const UNIT = /(?<!编制|预算|填报)(?:金额)?单位[:：]\s*([^\s，,;；]+)/;
 
-/** Meta facts a cell states; undefined when the cell is not a meta cell. */
 const MAYBE_META = /[:：]|^\d+\s*[\p{Script=Han}（(]/u;
 
-function metaOfCell(text: string): Meta | undefined {
-  if (!MAYBE_META.test(text)) return undefined;
-  const t = nfkc(text).trim();
-  let m = YEAR.exec(t);
+/** Meta facts one part of a cell states, or undefined. */
+function metaOfPart(part: string): Meta | undefined {
   const meta: Meta = {};
+  let m = YEAR.exec(part);
   if (m) meta.year = Number(m[1]);
-  m = UNIT.exec(t);
+  m = UNIT.exec(part);
   if (m) meta.unit = m[1];
-  m = DEPARTMENT_NAMED.exec(t.split(/\s{2,}|(?=单位[:：])/)[0].trim());
+  m = DEPARTMENT_NAMED.exec(part);
   if (m) meta.department = { code: '', name: m[1].trim() };
   if (Object.keys(meta).length > 0) return meta;
-  m = DEPARTMENT_WITH_CODE.exec(t);
+  m = DEPARTMENT_WITH_CODE.exec(part);
   if (m) return { department: { code: m[1], name: m[2].trim() } };
   return undefined;
+}
+
+/**
+ * Meta facts a cell states; undefined when the cell is not a meta cell. One
+ * cell may hold several (`435某局  预算年度：2025  单位：万元` on one line).
+ */
+function metaOfCell(text: string): Meta | undefined {
+  if (!MAYBE_META.test(text)) return undefined;
+  const parts = nfkc(text)
+    .trim()
+    .split(/\t+|\s{2,}|\s+(?=(?:预算年度|金额单位|单位)[:：])/)
+    .filter((p) => p !== '');
+  const merged: Meta = {};
+  for (const part of parts) {
+    const meta = metaOfPart(part);
+    if (!meta) return undefined;
+    merged.department ??= meta.department;
+    merged.year ??= meta.year;
+    merged.unit ??= meta.unit;
+  }
+  return merged;
 }
 
 /** Meta of a line whose every non-empty cell is meta (a page header). */
@@ -280,7 +299,7 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
   const unit = meta.unit === undefined ? undefined : knownUnit(meta.unit);
   const table: RecognizedTable = {
     spec,
-    title: titleLine.texts.join(''),
+    title: nonEmpty(titleLine)[0].replace(/\[bookmark:[^\]]*\]/g, '').trim(),
     titleRef: titleLine.ref,
     unit,
     unitDeclared: meta.unit,

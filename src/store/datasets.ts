@@ -34,6 +34,21 @@ export const DATASETS: Record<string, Dataset> = {
     ],
     from: 'FROM documents_dataset ORDER BY source_file, doc_id',
   },
+  checks: {
+    name: 'checks',
+    description: 'every identity of the tables checked per document: ok, rounding or error',
+    columns: [
+      'doc_id', 'source_file', 'department_code', 'fiscal_year', 'source_ref', 'rule', 'severity', 'table_kind', 'code', 'label',
+      'measure', 'expected_yuan', 'actual_yuan', 'difference_yuan', 'message', 'involves',
+    ],
+    from: 'FROM checks_dataset ORDER BY source_file, doc_id, seq',
+  },
+  facts: {
+    name: 'facts',
+    description: 'named figures stated in the narrative, each with the sentence it came from',
+    columns: ['doc_id', 'source_file', 'department_code', 'fiscal_year', 'source_ref', 'name', 'value_yuan', 'published', 'sentence'],
+    from: 'FROM facts_dataset ORDER BY source_file, doc_id, seq',
+  },
 };
 
 export function datasetNames(): string[] {

@@ -80,6 +80,50 @@ CREATE TABLE IF NOT EXISTS messages (
   PRIMARY KEY (doc_id, seq)
 ) WITHOUT ROWID;
 
+-- every identity of the tables checked (validation), passing ones as 'ok'
+CREATE TABLE IF NOT EXISTS checks (
+  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('ok', 'rounding', 'error')),
+  table_kind TEXT NOT NULL,
+  code TEXT NOT NULL,
+  label TEXT NOT NULL,
+  measure TEXT NOT NULL,
+  expected_fen INTEGER NOT NULL,
+  actual_fen INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  source_ref TEXT NOT NULL DEFAULT '',
+  involves TEXT NOT NULL DEFAULT '',     -- source refs of every cell the check involves
+  PRIMARY KEY (doc_id, seq)
+) WITHOUT ROWID;
+
+-- named figures stated in the narrative, with their sentence
+CREATE TABLE IF NOT EXISTS facts (
+  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value_fen INTEGER NOT NULL,
+  unit TEXT NOT NULL,
+  published TEXT NOT NULL,
+  sentence TEXT NOT NULL,
+  source_ref TEXT NOT NULL,
+  PRIMARY KEY (doc_id, seq)
+) WITHOUT ROWID;
+
+DROP VIEW IF EXISTS checks_dataset;
+CREATE VIEW checks_dataset AS
+SELECT c.doc_id, d.source_file, d.department_code, d.fiscal_year, c.source_ref, c.rule, c.severity, c.table_kind, c.code,
+       c.label, c.measure, ${yuanSql('c.expected_fen')} AS expected_yuan, ${yuanSql('c.actual_fen')} AS actual_yuan,
+       ${yuanSql('(c.actual_fen - c.expected_fen)')} AS difference_yuan, c.message, c.involves, c.seq
+FROM checks c JOIN documents d ON d.doc_id = c.doc_id;
+
+DROP VIEW IF EXISTS facts_dataset;
+CREATE VIEW facts_dataset AS
+SELECT f.doc_id, d.source_file, d.department_code, d.fiscal_year, f.source_ref, f.name, ${yuanSql('f.value_fen')} AS value_yuan,
+       f.published, f.sentence, f.seq
+FROM facts f JOIN documents d ON d.doc_id = f.doc_id;
+
 DROP VIEW IF EXISTS line_items;
 CREATE VIEW line_items AS
 SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department_name, d.fiscal_year,

@@ -20,6 +20,11 @@ export class Store {
       deleteItems: db.prepare('DELETE FROM items WHERE doc_id = ?'),
       deleteTables: db.prepare('DELETE FROM budget_tables WHERE doc_id = ?'),
       deleteMessages: db.prepare('DELETE FROM messages WHERE doc_id = ?'),
+      deleteChecks: db.prepare('DELETE FROM checks WHERE doc_id = ?'),
+      deleteFacts: db.prepare('DELETE FROM facts WHERE doc_id = ?'),
+      insertCheck: db.prepare(`INSERT INTO checks (doc_id, seq, rule, severity, table_kind, code, label, measure, expected_fen, actual_fen, message, source_ref, involves)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertFact: db.prepare('INSERT INTO facts (doc_id, seq, name, value_fen, unit, published, sentence, source_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertDoc: db.prepare(`INSERT INTO documents (doc_id, source_file, source_path, source_format, size_bytes, pages,
         department_code, department_name, fiscal_year, budget_scope, phase, status, error, pipeline_version, ingested_at)
         VALUES (@docId, @sourceFile, @sourcePath, @format, @sizeBytes, @pages, @departmentCode, @departmentName,
@@ -58,6 +63,8 @@ export class Store {
       s.deleteItems.run(result.docId);
       s.deleteTables.run(result.docId);
       s.deleteMessages.run(result.docId);
+      s.deleteChecks.run(result.docId);
+      s.deleteFacts.run(result.docId);
       s.deleteDoc.run(result.docId);
       s.insertDoc.run({
         docId: result.docId,
@@ -80,6 +87,12 @@ export class Store {
         s.insertMessage.run(result.docId, seq, m.stage, m.severity, m.rule, m.text, formatRef(m.ref)),
       );
       if (result.status !== 'ok' || !doc) return;
+      result.checks.forEach((c, seq) =>
+        s.insertCheck.run(result.docId, seq, c.rule, c.severity, c.tableKind, c.code, c.label, c.measure, c.expectedFen, c.actualFen, c.message, formatRef(c.ref), c.involves.map((cell) => formatRef(cell.ref)).join(' ')),
+      );
+      result.facts.forEach((f, seq) =>
+        s.insertFact.run(result.docId, seq, f.name, f.fen, f.unit, f.published, f.sentence, formatRef(f.ref)),
+      );
       let seq = 0;
       for (const table of doc.tables) {
         s.insertTable.run(

@@ -1,0 +1,390 @@
+/**
+ * PDF files, read with pdfjs-dist (legacy build, no worker thread, no
+ * canvas, no network: cMaps and standard fonts come from the installed
+ * package).
+ *
+ * Per page: pdfjs's text items become runs with estimated character
+ * positions (pdf/text.ts); the page's ruling lines are read from its content
+ * stream (pdf/objects.ts, pdf/rules.ts — pdfjs's operator list only as a
+ * fallback, it costs as much as the text itself); ruled tables become grids
+ * with merged cells (pdf/grid.ts), text outside them is searched for
+ * unruled tables by alignment (pdf/stream.ts), the rest are paragraphs.
+ * Running headers and footers (page numbers, lines repeated in the margins)
+ * are dropped; wrapped narrative lines are joined into paragraphs.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
+import {
+  DocumentError,
+  type Block,
+  type Cell,
+  type ExtractedDocument,
+  type Message,
+  type Paragraph,
+  type Row,
+  type Table,
+} from '../ir.js';
+import type { Extractor } from './extractor.js';
+import { layoutPage, type Placed, type PlacedLine, type PlacedTable } from './pdf/layout.js';
+import { ContentRuleReader, operatorListRules, type Rules } from './pdf/rules.js';
+import { runsFromItems } from './pdf/text.js';
+
+const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+const CMAP_URL = path.join(pdfjsDir, 'cmaps') + path.sep;
+const STANDARD_FONT_URL = path.join(pdfjsDir, 'standard_fonts') + path.sep;
+
+/**
+ * pdfjs runs its "worker" in this thread when there is no Worker (Node):
+ * hand it the worker module directly, so that nothing is fetched or
+ * resolved at run time.
+ */
+let workerReady: Promise<void> | undefined;
+function ensureWorker(): Promise<void> {
+  workerReady ??= (async () => {
+    const g = globalThis as { pdfjsWorker?: unknown };
+    if (!g.pdfjsWorker) {
+      // @ts-expect-error -- the worker module has no type declarations.
+      g.pdfjsWorker = await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
+    }
+  })();
+  return workerReady;
+}
+
+const MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
+
+function findMagic(bytes: Uint8Array, limit = 1024): number {
+  const end = Math.min(bytes.length - MAGIC.length, limit);
+  outer: for (let i = 0; i <= end; i++) {
+    for (let k = 0; k < MAGIC.length; k++) if (bytes[i + k] !== MAGIC[k]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Characters that mean the text layer could not be decoded. */
+function isBadChar(code: number): boolean {
+  return (
+    code === 0xfffd ||
+    (code >= 0xe000 && code <= 0xf8ff) ||
+    (code < 0x20 && code !== 9 && code !== 10 && code !== 13) ||
+    (code >= 0xf0000 && code <= 0x10ffff)
+  );
+}
+
+interface TextStats {
+  chars: number;
+  bad: number;
+  cjk: number;
+}
+
+function textStats(s: string): TextStats {
+  let chars = 0;
+  let bad = 0;
+  let cjk = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c === 32 || c === 10 || c === 9 || c === 13) continue;
+    chars++;
+    if (isBadChar(c)) bad++;
+    else if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf)) cjk++;
+  }
+  return { chars, bad, cjk };
+}
+
+const UNDECODABLE_MESSAGE =
+  'The PDF text cannot be decoded: its fonts carry no usable mapping to characters, so the text comes out as ' +
+  'unreadable symbols. Ask the publisher for a PDF with selectable text, or convert it with OCR first.';
+
+function pageNumberLike(text: string): boolean {
+  const t = text.replace(/\s+/g, '');
+  return (
+    /^[-—–－~·•]*\d{1,4}[-—–－~·•]*$/.test(t) ||
+    /^第\d{1,4}页(,?共\d{1,4}页)?$/.test(t) ||
+    /^共\d{1,4}页,?第\d{1,4}页$/.test(t) ||
+    /^\d{1,4}\/\d{1,4}$/.test(t) ||
+    /^(page)?\d{1,4}(of\d{1,4})?$/i.test(t)
+  );
+}
+
+interface PageResult {
+  page: number;
+  height: number;
+  items: Placed[];
+}
+
+/** Removes page numbers and running headers/footers. */
+function dropMargins(pages: PageResult[]): void {
+  const key = (t: string): string => t.replace(/\s+/g, '').replace(/\d+/g, '#');
+  const inMargin = (l: PlacedLine, h: number): boolean => l.bottom < 0.1 * h || l.top > 0.9 * h;
+  const counts = new Map<string, number>();
+  for (const p of pages) {
+    const seen = new Set<string>();
+    for (const it of p.items) {
+      if (it.kind === 'line' && inMargin(it, p.height)) seen.add(key(it.text));
+    }
+    for (const k of seen) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const repeatMin = Math.max(3, Math.ceil(pages.length * 0.3));
+  for (const p of pages) {
+    p.items = p.items.filter((it) => {
+      if (it.kind !== 'line' || !inMargin(it, p.height)) return true;
+      if (pageNumberLike(it.text)) return false;
+      return (counts.get(key(it.text)) ?? 0) < repeatMin;
+    });
+  }
+}
+
+/**
+ * A table continued from the previous page whose rows there happen to lack
+ * some column borders (e.g. only a merged 合计 row is left) has fewer
+ * columns than the table it continues; when its borders are a subset of
+ * that table's, its cells are put back in that table's columns.
+ */
+function alignContinuations(pages: PageResult[]): void {
+  let prev: PlacedTable | null = null;
+  for (const p of pages) {
+    const first = p.items.find((i): i is PlacedTable => i.kind === 'table');
+    if (first && prev && first.xs.length < prev.xs.length) {
+      const tol = 2.5;
+      const map = first.xs.map((x) => prev!.xs.findIndex((px) => Math.abs(px - x) <= tol));
+      const ends = map[0] === 0 && map[map.length - 1] === prev.xs.length - 1;
+      if (ends && map.every((m, k) => m >= 0 && (k === 0 || m > map[k - 1]))) {
+        const n = prev.xs.length - 1;
+        first.rows = first.rows.map((cells) => {
+          const out: string[] = new Array(n).fill('');
+          cells.forEach((t, k) => (out[map[k]] = t));
+          return out;
+        });
+        first.xs = prev.xs;
+      }
+    }
+    const tables = p.items.filter((i): i is PlacedTable => i.kind === 'table');
+    if (tables.length) prev = tables[tables.length - 1];
+  }
+}
+
+/**
+ * Joins wrapped narrative lines into paragraphs: a line continues the one
+ * above when that one runs to (near) the right edge of the page's text, the
+ * font is the same, the line spacing is tight and it is not indented.
+ */
+function paragraphs(items: Placed[], page: number): Block[] {
+  const lines = items.filter((i): i is PlacedLine => i.kind === 'line');
+  // The right edge of full lines: reached by several lines (justified text).
+  const ends = lines.map((l) => l.x1).sort((a, b) => b - a);
+  let right = Infinity;
+  for (let i = 0; i + 2 < ends.length; i++) {
+    if (ends[i] - ends[i + 2] <= lines[0].size) {
+      right = ends[i];
+      break;
+    }
+  }
+  const out: Block[] = [];
+  let prev: PlacedLine | null = null;
+  let para: Paragraph | null = null;
+  for (const it of items) {
+    if (it.kind === 'table') {
+      const rows: Row[] = it.rows.map((cells) => ({
+        cells: cells.map((text): Cell => ({ text, ref: { page } })),
+        ref: { page },
+      }));
+      const table: Table = { kind: 'table', rows, ref: { page } };
+      out.push(table);
+      prev = null;
+      para = null;
+      continue;
+    }
+    const continues =
+      prev !== null &&
+      para !== null &&
+      Math.abs(it.size - prev.size) < 0.5 &&
+      it.top - prev.bottom < 1.3 * it.size &&
+      it.top > prev.bottom - 0.3 * it.size &&
+      prev.x1 >= right - 2.5 * it.size &&
+      it.x0 <= prev.x0 + 0.5 * it.size &&
+      !/[…．.·]{3,}\s*\d*$/.test(prev.text) &&
+      !ENUMERATOR.test(it.text);
+    if (continues && para) {
+      para.text = joinText(para.text, it.text);
+    } else {
+      para = { kind: 'paragraph', text: it.text, ref: { page } };
+      out.push(para);
+    }
+    prev = it;
+  }
+  return out;
+}
+
+/** A line starting like this begins a new paragraph (list items, notes). */
+const ENUMERATOR =
+  /^\s*(\d{1,3}\s*[.．、)）](?!\d)|[（(]\s*\d{1,3}\s*[)）]|[一二三四五六七八九十百]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十百\d]+[章节部分条]|[①-⑳]|注\s*[:：0-9]|附[件表])/;
+
+function joinText(a: string, b: string): string {
+  const wide = (ch: string | undefined): boolean => ch !== undefined && /[\u2E80-\u9FFF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF\u2018-\u201F\u2014\u2026]/.test(ch);
+  if (wide(a[a.length - 1]) || wide(b[0]) || a.endsWith('-')) return a + b;
+  return a + ' ' + b;
+}
+
+interface PdfjsError {
+  name?: string;
+  message?: string;
+}
+
+function loadError(err: unknown): DocumentError {
+  const e = err as PdfjsError;
+  if (e?.name === 'PasswordException') {
+    return new DocumentError(
+      'The PDF is password-protected: it cannot be opened without its password. Ask the publisher for an unprotected copy, or remove the password (e.g. with qpdf --decrypt) and try again.',
+      'pdf-encrypted',
+    );
+  }
+  return new DocumentError(
+    `The file is not a readable PDF (${e?.message ?? String(err)}): it is probably damaged or incompletely downloaded. Download it again from the source.`,
+    'pdf-corrupt',
+  );
+}
+
+export const pdfExtractor: Extractor = {
+  format: 'pdf',
+
+  sniff(bytes: Uint8Array): boolean {
+    return findMagic(bytes) >= 0;
+  },
+
+  async extract(bytes: Uint8Array): Promise<ExtractedDocument> {
+    if (findMagic(bytes) < 0) {
+      throw new DocumentError('The file is not a PDF: it does not start with the PDF signature "%PDF-".', 'pdf-corrupt');
+    }
+    await ensureWorker();
+    const messages: Message[] = [];
+    // pdfjs takes ownership of (detaches) the buffer it is given: pass a copy.
+    const task = pdfjs.getDocument({
+      data: bytes.slice(),
+      cMapUrl: CMAP_URL,
+      cMapPacked: true,
+      standardFontDataUrl: STANDARD_FONT_URL,
+      isEvalSupported: false,
+      disableFontFace: true,
+      useSystemFonts: false,
+      useWorkerFetch: false,
+      useWasm: false,
+      isOffscreenCanvasSupported: false,
+      isImageDecoderSupported: false,
+      stopAtErrors: false,
+      verbosity: 0,
+    });
+    let doc: pdfjs.PDFDocumentProxy;
+    try {
+      doc = await task.promise;
+    } catch (err) {
+      await task.destroy().catch(() => {});
+      throw loadError(err);
+    }
+    try {
+      let reader: ContentRuleReader | null = null;
+      try {
+        reader = new ContentRuleReader(bytes.subarray(Math.max(0, findMagic(bytes))));
+      } catch {
+        reader = null; // encrypted or unreadable structure: use pdfjs's operator list
+      }
+      const results: PageResult[] = [];
+      const sourceLines: string[] = [];
+      const all: TextStats = { chars: 0, bad: 0, cjk: 0 };
+      const noText: number[] = [];
+      for (let p = 1; p <= doc.numPages; p++) {
+        let page: pdfjs.PDFPageProxy;
+        try {
+          page = await doc.getPage(p);
+        } catch (err) {
+          messages.push({
+            severity: 'error',
+            stage: 'extract',
+            rule: 'pdf-page-unreadable',
+            text: `Page ${p} could not be read (${(err as Error).message}); its content is missing from the result.`,
+            ref: { page: p },
+          });
+          sourceLines.push('');
+          continue;
+        }
+        try {
+          const viewport = page.getViewport({ scale: 1 });
+          const content = await page.getTextContent();
+          const runs = runsFromItems(content.items, viewport.transform);
+          const raw = runs.map((r) => r.text).join('');
+          const st = textStats(raw);
+          all.chars += st.chars;
+          all.bad += st.bad;
+          all.cjk += st.cjk;
+          if (st.chars >= 20 && st.bad > 0.1 * st.chars) {
+            throw new DocumentError(`${UNDECODABLE_MESSAGE} (page ${p})`, 'pdf-undecodable', { page: p });
+          }
+          if (!runs.length) {
+            noText.push(p);
+            sourceLines.push('');
+            results.push({ page: p, height: viewport.height, items: [] });
+            continue;
+          }
+          let rules: Rules | null = null;
+          if (reader) {
+            try {
+              rules = reader.pageRules(page.ref as { num: number; gen: number });
+            } catch {
+              rules = null;
+            }
+          }
+          if (!rules) {
+            const ol = await page.getOperatorList();
+            rules = operatorListRules(ol.fnArray, ol.argsArray, pdfjs.OPS as unknown as Record<string, number>);
+          }
+          const rulesView = toViewport(rules, viewport.transform);
+          const layout = layoutPage(runs, rulesView);
+          sourceLines.push(layout.text);
+          results.push({ page: p, height: viewport.height, items: layout.items });
+        } finally {
+          page.cleanup();
+        }
+      }
+      if (all.chars === 0) {
+        throw new DocumentError(
+          'The PDF has no text layer: it is probably a scan (pictures of pages). Run it through OCR to get a PDF with text, or find the original document.',
+          'pdf-no-text',
+        );
+      }
+      if (all.bad > 0.02 * all.chars || (all.chars >= 50 && all.cjk === 0)) {
+        throw new DocumentError(UNDECODABLE_MESSAGE, 'pdf-undecodable');
+      }
+      if (noText.length) {
+        messages.push({
+          severity: 'warning',
+          stage: 'extract',
+          rule: 'pdf-page-no-text',
+          text: `Page${noText.length > 1 ? 's' : ''} ${noText.join(', ')} ha${noText.length > 1 ? 've' : 's'} no text layer (scanned or blank); anything shown there is not in the result.`,
+          ref: { page: noText[0] },
+        });
+      }
+      dropMargins(results);
+      alignContinuations(results);
+      const blocks: Block[] = [];
+      for (const r of results) blocks.push(...paragraphs(r.items, r.page));
+      return { format: 'pdf', blocks, messages, pages: doc.numPages, sourceLines };
+    } finally {
+      await doc.destroy().catch(() => {});
+    }
+  },
+};
+
+/** Maps rules from PDF user space to viewport space (y down, rotation applied). */
+function toViewport(rules: Rules, vt: number[]): Rules {
+  const t = (x: number, y: number): [number, number] => [vt[0] * x + vt[2] * y + vt[4], vt[1] * x + vt[3] * y + vt[5]];
+  const out: Rules = { h: [], v: [] };
+  const add = (ax: number, ay: number, bx: number, by: number): void => {
+    const [x0, y0] = t(ax, ay);
+    const [x1, y1] = t(bx, by);
+    if (Math.abs(y0 - y1) < 0.5) out.h.push({ y: (y0 + y1) / 2, x0: Math.min(x0, x1), x1: Math.max(x0, x1) });
+    else if (Math.abs(x0 - x1) < 0.5) out.v.push({ x: (x0 + x1) / 2, y0: Math.min(y0, y1), y1: Math.max(y0, y1) });
+  };
+  for (const h of rules.h) add(h.x0, h.y, h.x1, h.y);
+  for (const v of rules.v) add(v.x, v.y0, v.x, v.y1);
+  return out;
+}

@@ -1,0 +1,156 @@
+/**
+ * One page's layout: runs + ruling lines → tables and paragraph lines in
+ * reading order (top to bottom).
+ */
+import { findGrids, gridContains, gridRows, type Grid } from './grid.js';
+import type { Rules } from './rules.js';
+import { streamTables } from './stream.js';
+import { groupLines, isSpace, joinLine, midY, sliceRun, tidy, type Run } from './text.js';
+
+export interface PlacedTable {
+  kind: 'table';
+  top: number;
+  bottom: number;
+  x0: number;
+  /** Column borders, left to right (columns + 1 values). */
+  xs: number[];
+  rows: string[][];
+}
+
+export interface PlacedLine {
+  kind: 'line';
+  text: string;
+  top: number;
+  bottom: number;
+  x0: number;
+  x1: number;
+  size: number;
+}
+
+export type Placed = PlacedTable | PlacedLine;
+
+export interface PageLayout {
+  items: Placed[];
+  /** The page's visual lines, for context (sourceLines). */
+  text: string;
+}
+
+/** A gap this wide (in ems) separates two paragraphs on one line. */
+const PARAGRAPH_GAP = 3;
+
+/** Drops runs drawn twice at the same place (fake bold, shadows). */
+function dedupe(runs: Run[]): Run[] {
+  const seen = new Map<string, Run[]>();
+  const out: Run[] = [];
+  for (const r of runs) {
+    const key = r.text;
+    const list = seen.get(key);
+    if (list && list.some((o) => Math.abs(o.x0 - r.x0) < 0.25 * r.size && Math.abs(o.base - r.base) < 0.25 * r.size)) continue;
+    if (list) list.push(r);
+    else seen.set(key, [r]);
+    out.push(r);
+  }
+  return out;
+}
+
+/**
+ * Splits runs by the grid they fall in: characters are assigned by their
+ * centre, so a run that sticks out of a table is cut at its edge.
+ */
+function partition(runs: Run[], grids: Grid[]): { inGrid: Run[][]; free: Run[] } {
+  const inGrid: Run[][] = grids.map(() => []);
+  const free: Run[] = [];
+  for (const r of runs) {
+    const y = midY(r);
+    const candidates = grids.map((g, i) => (gridContains(g, r.x0, y, 2) || gridContains(g, r.x1, y, 2) ? i : -1)).filter((i) => i >= 0);
+    if (!candidates.length) {
+      free.push(r);
+      continue;
+    }
+    // Per character: which grid (or none).
+    let start = 0;
+    let cur = -2;
+    const flush = (end: number): void => {
+      if (end <= start) return;
+      const piece = sliceRun(r, start, end);
+      if (/\S/.test(piece.text)) (cur >= 0 ? inGrid[cur] : free).push(piece);
+    };
+    for (let i = 0; i < r.text.length; i++) {
+      const cx = (r.edges[i] + r.edges[i + 1]) / 2;
+      let gi = -1;
+      for (const c of candidates) if (gridContains(grids[c], cx, y, 1)) gi = c;
+      if (isSpace(r.text[i]) && cur !== -2) gi = cur;
+      if (gi !== cur) {
+        if (cur !== -2) flush(i);
+        start = i;
+        cur = gi;
+      }
+    }
+    flush(r.text.length);
+  }
+  return { inGrid, free };
+}
+
+/** Splits one visual line into paragraph segments at very wide gaps. */
+function segments(line: Run[]): Run[][] {
+  const out: Run[][] = [];
+  let cur: Run[] = [];
+  for (const r of line) {
+    const prev = cur[cur.length - 1];
+    if (prev && r.x0 - prev.x1 > PARAGRAPH_GAP * Math.max(prev.size, r.size)) {
+      out.push(cur);
+      cur = [];
+    }
+    cur.push(r);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+function lineOf(runs: Run[]): PlacedLine {
+  const size = Math.max(...runs.map((r) => r.size));
+  return {
+    kind: 'line',
+    text: tidy(joinLine(runs)),
+    top: Math.min(...runs.map((r) => r.base - r.size)),
+    bottom: Math.max(...runs.map((r) => r.base)),
+    x0: Math.min(...runs.map((r) => r.x0)),
+    x1: Math.max(...runs.map((r) => r.x1)),
+    size,
+  };
+}
+
+export function layoutPage(runsIn: Run[], rules: Rules): PageLayout {
+  const runs = dedupe(runsIn);
+  const grids = findGrids(rules.h, rules.v);
+  const items: Placed[] = [];
+  const { inGrid, free } = partition(runs, grids);
+  grids.forEach((g, i) => {
+    if (!inGrid[i].length) return;
+    const rows = gridRows(g, inGrid[i]);
+    if (!rows.length) return;
+    items.push({
+      kind: 'table',
+      top: g.ys[0],
+      bottom: g.ys[g.ys.length - 1],
+      x0: g.xs[0],
+      xs: g.xs,
+      rows: rows.map((r) => r.cells),
+    });
+  });
+  // Text outside ruled tables: unruled tables first, the rest are lines.
+  const freeLines = groupLines(free);
+  const { tables, rest } = streamTables(freeLines);
+  for (const t of tables) items.push({ kind: 'table', top: t.top, bottom: t.bottom, x0: t.x0, xs: t.xs, rows: t.rows });
+  for (const line of rest) for (const seg of segments(line)) {
+    const l = lineOf(seg);
+    if (l.text) items.push(l);
+  }
+  items.sort((a, b) => a.top - b.top || a.x0 - b.x0);
+  // The page's visual lines for context.
+  const text = groupLines(runs)
+    .map((l) => tidy(joinLine(l)))
+    .filter(Boolean)
+    .join('\n');
+  return { items, text };
+}

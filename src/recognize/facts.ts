@@ -1,0 +1,89 @@
+import type { SourceRef } from '../ir.js';
+import { toFen } from '../normalize/amount.js';
+import { compact } from '../normalize/label.js';
+
+/**
+ * Named figures stated in the narrative (情况说明): totals, "三公"经费,
+ * 机关运行经费, the change against the previous year. Each with the
+ * sentence it came from, so that a reader can check it and validation can
+ * compare the text with the tables.
+ */
+
+export interface NarrativeFact {
+  name: string;
+  fen: bigint;
+  unit: string;
+  decimals: number;
+  /** The number as written. */
+  published: string;
+  sentence: string;
+  ref: SourceRef;
+}
+
+const AMOUNT = '(-?\\d[\\d,]*(?:\\.\\d+)?)(万元|元)';
+
+/**
+ * Each pattern runs on one sentence with whitespace removed (after NFKC).
+ * The context before the keyword keeps look-alikes out: 基金预算收入 is not
+ * 预算收入, 基本支出增加 is a change, not a total.
+ */
+const PATTERNS: [name: string, pattern: RegExp][] = [
+  ['revenue_total', new RegExp(`(?:^|年|度|,|:)(?:预算收入|收入预算)(?:总计|合计)?(?:为|共计|是)?${AMOUNT}`)],
+  ['expenditure_total', new RegExp(`(?:^|年|度|,|:)(?:支出预算|预算支出)(?:总计|合计)?(?:为|共计|是)?${AMOUNT}`)],
+  ['basic_total', new RegExp(`(?:^|其中|,|:)基本支出(?:为|共计)?${AMOUNT}`)],
+  ['personnel_total', new RegExp(`人员经费(?:为|共计)?${AMOUNT}`)],
+  ['public_total', new RegExp(`公用经费(?:为|共计)?${AMOUNT}`)],
+  ['project_total', new RegExp(`(?:^|,|:|;|其中|和)项目支出(?:为|共计)?${AMOUNT}`)],
+  ['admin_cost', new RegExp(`机关运行经费(?:预算)?(?:共计|合计)?(?:安排|支出)?(?:为)?${AMOUNT}`)],
+  ['three_public_total', new RegExp(`“三公”经费(?:支出)?预算(?:安排|数|合计|共计)?(?:为)?${AMOUNT}`)],
+  ['three_public_overseas', new RegExp(`因公出国\\(境\\)费(?:预算)?(?:安排|为)?${AMOUNT}`)],
+  ['three_public_vehicles', new RegExp(`公务用车购置及运(?:行)?维(?:护)?费(?:预算)?(?:安排|为)?${AMOUNT}`)],
+  ['three_public_vehicle_purchase', new RegExp(`公务用车购置费(?:预算)?(?:安排|为)?${AMOUNT}`)],
+  ['three_public_vehicle_operation', new RegExp(`公务用车运(?:行)?维(?:护)?费(?:预算)?(?:安排|为)?${AMOUNT}`)],
+  ['three_public_reception', new RegExp(`公务接待费(?:预算)?(?:安排|为)?${AMOUNT}`)],
+];
+
+/** `较2024年预算减少66.67万元`: the change of the year's total. */
+const CHANGE = new RegExp(`(?:预算收支|收支预算|预算支出|支出预算|预算收入|收入预算)(?:总额)?(?:安排)?(?:为)?${AMOUNT}[^。;]*?较(?:上年|(\\d{4})年)(?:预算)?(增加|减少)${AMOUNT}`);
+
+function factOf(name: string, digits: string, unit: string, sentence: string, ref: SourceRef): NarrativeFact | undefined {
+  const clean = digits.replace(/,/g, '');
+  try {
+    return { name, fen: toFen(clean, unit), unit, decimals: clean.split('.')[1]?.length ?? 0, published: `${digits}${unit}`, sentence, ref };
+  } catch {
+    return undefined;
+  }
+}
+
+export function extractFacts(paragraphs: { text: string; ref: SourceRef }[]): NarrativeFact[] {
+  const facts: NarrativeFact[] = [];
+  const seen = new Set<string>();
+  const add = (fact: NarrativeFact | undefined) => {
+    if (!fact || seen.has(fact.name)) return;
+    seen.add(fact.name);
+    facts.push(fact);
+  };
+  for (const paragraph of paragraphs) {
+    if (!/\d/.test(paragraph.text)) continue;
+    for (const raw of paragraph.text.split(/(?<=[。；;])/)) {
+      const sentence = compact(raw).replace(/，/g, ',').replace(/：/g, ':');
+      if (!/\d/.test(sentence)) continue;
+      for (const [name, pattern] of PATTERNS) {
+        const m = pattern.exec(sentence);
+        if (m) add(factOf(name, m[1], m[2], raw.trim(), paragraph.ref));
+      }
+      const change = CHANGE.exec(sentence);
+      if (change) {
+        const [, totalDigits, totalUnit, , direction, deltaDigits, deltaUnit] = change;
+        const total = factOf('change_total', totalDigits, totalUnit, raw.trim(), paragraph.ref);
+        const delta = factOf('change_vs_previous_year', `${direction === '减少' ? '-' : ''}${deltaDigits}`, deltaUnit, raw.trim(), paragraph.ref);
+        if (total && delta && !seen.has('change_vs_previous_year')) {
+          add(delta);
+          // the previous year's total the text implies: this year's minus the change
+          add({ ...delta, name: 'previous_year_total', fen: total.fen - delta.fen, published: '', decimals: Math.max(total.decimals, delta.decimals) });
+        }
+      }
+    }
+  }
+  return facts;
+}
