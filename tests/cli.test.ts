@@ -52,8 +52,40 @@ describe('the yusuan command', () => {
     expect(yusuan('query', '--db', db, '--csv', 'SELECT count(*) AS n FROM items').stdout).toBe('n\r\n1009\r\n');
   });
 
+  it('traces a stored number to the original line holding it', () => {
+    const run = yusuan('trace', '--db', db, '000_313ba343419bd952.txt', 'general_budget_expenditure', '2010301', 'total');
+    expect(run.status).toBe(0);
+    const seed = readFileSync(join(SEEDS, '000_313ba343419bd952.txt'), 'utf8').split('\n');
+    const marked = run.stdout.split('\n').filter((l) => l.startsWith('>'));
+    expect(marked).toHaveLength(1);
+    const line = Number(/^>\s+(\d+)/.exec(marked[0])![1]);
+    expect(seed[line - 1]).toBe('\t857.61');
+    expect(run.stdout).toContain('8576100.00');
+    expect(yusuan('trace', '--db', db, '000_313ba343419bd952.txt', 'general_budget_expenditure', '9999999').stderr).toMatch(/no line item/);
+  });
+
+  it('validates: counts per document, exit 0 when no check fails', () => {
+    const run = yusuan('validate', '--db', db);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/004_bd07757d433d15de\.txt: \d+ ok, 15 rounding, 0 error/);
+    const json = JSON.parse(yusuan('validate', '--db', db, '--json').stdout);
+    expect(json).toHaveLength(5);
+  });
+
+  it('validate exits 1 and names the position of a wrong number', () => {
+    const lines = readFileSync(join(SEEDS, '000_313ba343419bd952.txt'), 'utf8').split('\n');
+    expect(lines[1125]).toBe('\t857.61');
+    lines[1125] = '\t858.61';
+    const other = join(dir, 'wrong.sqlite');
+    writeFileSync(join(dir, 'wrong.txt'), lines.join('\n'));
+    yusuan('ingest', join(dir, 'wrong.txt'), '--db', other);
+    const run = yusuan('validate', '--db', other);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/error\s+L1126\s+table 5 \(部门预算一般公共预算财政拨款支出表\): 2010301 行政运行, total/);
+  });
+
   it('has --help on every command and a clear usage error', () => {
-    for (const command of ['ingest', 'export', 'query']) {
+    for (const command of ['ingest', 'export', 'query', 'validate', 'trace']) {
       const help = yusuan(command, '--help');
       expect(help.status).toBe(0);
       expect(help.stdout).toContain(`yusuan ${command}`);
