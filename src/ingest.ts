@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import PQueue from 'p-queue';
 import { lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult } from './pipeline.js';
 import { Store } from './store/store.js';
+import { WorkerPool } from './workers.js';
 import { countBySeverity } from './validate/checks.js';
 
 /** Extensions taken when walking a folder; files named explicitly are always tried. */
@@ -65,6 +66,13 @@ export interface IngestOptions {
   db: string;
   /** Documents in flight at once (I/O overlaps with parsing). */
   concurrency?: number;
+  /**
+   * Worker threads running the pipeline; 0 runs it in this thread. The
+   * command line defaults to the number of cores.
+   */
+  workers?: number;
+  /** A document taking longer is abandoned and recorded as failed (with workers). */
+  timeLimitMs?: number;
   /** Read documents again even when stored by this pipeline version. */
   force?: boolean;
   onProgress?: (progress: IngestProgress) => void;
@@ -122,7 +130,11 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const started = performance.now();
   const files = await listFiles(paths);
   const store = Store.open(options.db);
-  const queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+  const workers = options.workers ?? 0;
+  const pool = workers > 0 ? new WorkerPool(workers, options.timeLimitMs ?? 120_000) : undefined;
+  const process = pool ? (bytes: Uint8Array, path: string) => pool.run(bytes, path) : processBytes;
+  // enough documents in flight to keep every worker busy while files are read
+  const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 2) });
   const outcomes: FileOutcome[] = new Array(files.length);
   const inThisRun = new Map<string, string>();
   let done = 0;
@@ -144,7 +156,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
             } else if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) {
               outcomes[index] = { path, docId, status: 'unchanged', error: '', tables: 0, lineItems: 0, warnings: 0 };
             } else {
-              const result = await processBytes(bytes, path);
+              const result = await process(bytes, path);
               outcomes[index] = outcomeOf(path, storeResult(store, result, options));
             }
           }
@@ -155,6 +167,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     );
   } finally {
     store.close();
+    await pool?.close();
   }
   const sum = (f: (o: FileOutcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
   return {

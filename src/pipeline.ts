@@ -93,6 +93,23 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string): Promi
   return result;
 }
 
+/** A document that could not be read, with the reason (for a person) and a stable rule. */
+export function failedDocument(path: string, bytes: Uint8Array | undefined, reason: string, rule: string, stage = 'extract'): DocumentResult {
+  return {
+    // no bytes, no content hash: such a file is reported, not stored
+    docId: bytes ? sha256(bytes) : '',
+    sourceFile: basename(path),
+    sourcePath: path,
+    sizeBytes: bytes?.length ?? 0,
+    status: 'failed',
+    error: reason,
+    messages: [{ severity: 'error', stage, rule, text: reason }],
+    facts: [],
+    checks: [],
+    pipelineVersion: PIPELINE_VERSION,
+  };
+}
+
 /** Reads a file; a file that cannot be read comes back failed with an empty docId. */
 export async function readSource(path: string): Promise<Uint8Array | DocumentResult> {
   let bytes: Uint8Array;
@@ -100,19 +117,7 @@ export async function readSource(path: string): Promise<Uint8Array | DocumentRes
     bytes = await readFile(path);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${(e as Error).message})`;
-    // no bytes, no content hash: such a file is reported, not stored
-    return {
-      docId: '',
-      sourceFile: basename(path),
-      sourcePath: path,
-      sizeBytes: 0,
-      status: 'failed',
-      error: reason,
-      messages: [{ severity: 'error', stage: 'extract', rule: 'unreadable', text: reason }],
-      facts: [],
-      checks: [],
-      pipelineVersion: PIPELINE_VERSION,
-    };
+    return failedDocument(path, undefined, reason, 'unreadable');
   }
   return bytes;
 }

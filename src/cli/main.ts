@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
@@ -57,19 +58,27 @@ function printSummary(summary: IngestSummary, db: string): void {
 const commands: Record<string, Command> = {
   ingest: {
     summary: 'read disclosures (files or folders) into the SQLite store',
-    usage: `yusuan ingest <file|folder>... [--db ${DEFAULT_DB}] [--concurrency 4] [--force]
+    usage: `yusuan ingest <file|folder>... [--db ${DEFAULT_DB}] [--workers N] [--force]
 
 Reads every document (.txt, .pdf, .docx, .html …; folders are walked), and
 stores its tables and line items in the database, one transaction each. A
 file already stored (same content) is left as it is unless --force.
+--workers: threads reading documents in parallel (default: the number of
+cores; 0 reads in the main thread). A document taking longer than
+--time-limit seconds (default 120) is abandoned and recorded as failed.
 Exit status 1 when any document failed; all the others are stored anyway.`,
-    options: { ...dbOption, concurrency: { type: 'string', default: '4' }, force: { type: 'boolean', default: false } },
+    options: {
+      ...dbOption,
+      workers: { type: 'string', default: String(availableParallelism()) },
+      'time-limit': { type: 'string', default: '120' },
+      force: { type: 'boolean', default: false },
+    },
     async run(values, positionals) {
       if (positionals.length === 0) throw new UsageError('ingest needs at least one file or folder');
-      const concurrency = Number(values.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency takes a whole number ≥ 1');
+      const workers = wholeNumber(values.workers, '--workers', 0);
+      const timeLimitMs = wholeNumber(values['time-limit'], '--time-limit', 1) * 1000;
       const db = String(values.db);
-      const summary = await ingest(positionals, { db, concurrency, force: Boolean(values.force), onProgress: progressReporter() });
+      const summary = await ingest(positionals, { db, workers, timeLimitMs, force: Boolean(values.force), onProgress: progressReporter() });
       printSummary(summary, db);
       return summary.failed > 0 ? 1 : 0;
     },
@@ -229,6 +238,12 @@ function formatValidation(report: DocumentValidation[], all: boolean): string {
   const roundings = report.reduce((n, d) => n + d.rounding, 0);
   lines.push('', `${report.length} document(s): ${errors} error(s), ${roundings} rounding difference(s)${roundings > 0 && !all ? ' (--all lists them)' : ''}`);
   return `${lines.join('\n')}\n`;
+}
+
+function wholeNumber(value: unknown, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number ≥ ${min}`);
+  return n;
 }
 
 function openExisting(path: string): Store {

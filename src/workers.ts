@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { failedDocument, type DocumentResult } from './pipeline.js';
+
+/**
+ * A pool of worker threads running the pipeline on documents. A document
+ * that takes longer than the time limit is abandoned: its worker is ended
+ * and replaced, and the document comes back failed with the reason.
+ */
+
+/** The compiled worker script; under vitest (running src/*.ts) the build in dist/. */
+function workerScript(): URL {
+  const here = new URL('./ingest-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = new URL('../dist/ingest-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new Error('the worker script is not built: run `npm run build`');
+}
+
+interface Task {
+  id: number;
+  path: string;
+  bytes: Uint8Array;
+  resolve: (result: DocumentResult) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task?: Task;
+  timer?: NodeJS.Timeout;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Task[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    readonly size: number,
+    private readonly timeLimitMs: number,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(workerScript()) };
+    slot.worker.on('message', ({ id, result }: { id: number; result: DocumentResult }) => {
+      if (slot.task?.id === id) this.finish(slot, result);
+    });
+    slot.worker.on('error', (error) => {
+      // a crash inside the worker: that document fails, the pool goes on with a new worker
+      if (slot.task) this.finish(slot, failedResult(slot.task, `yusuan could not read this file (internal error: ${error.message}); please report it with the file`, 'internal-error'));
+      this.replace(slot);
+    });
+    slot.worker.unref();
+    return slot;
+  }
+
+  private replace(slot: Slot): void {
+    void slot.worker.terminate();
+    if (this.closed) return;
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) {
+      this.slots[index] = this.spawn();
+      this.pump();
+    }
+  }
+
+  private finish(slot: Slot, result: DocumentResult): void {
+    clearTimeout(slot.timer);
+    const task = slot.task!;
+    slot.task = undefined;
+    task.resolve(result);
+    this.pump();
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.task || this.waiting.length === 0) continue;
+      const task = this.waiting.shift()!;
+      slot.task = task;
+      slot.timer = setTimeout(() => {
+        const seconds = this.timeLimitMs / 1000;
+        this.finish(slot, failedResult(task, `reading this file took longer than ${seconds} s and was abandoned (a damaged or unusually large document?)`, 'time-limit'));
+        this.replace(slot);
+      }, this.timeLimitMs);
+      // a copy the worker owns: the caller's buffer may be a view into a shared pool
+      const bytes = new Uint8Array(task.bytes); // copies (Buffer#slice would not)
+      slot.worker.postMessage({ id: task.id, path: task.path, bytes }, [bytes.buffer]);
+    }
+  }
+
+  run(bytes: Uint8Array, path: string): Promise<DocumentResult> {
+    return new Promise((resolve) => {
+      this.waiting.push({ id: this.nextId++, path, bytes, resolve });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
+
+const failedResult = (task: Task, reason: string, rule: string) => failedDocument(task.path, task.bytes, reason, rule);

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { exportRows, ingestInto, SEEDS, tempDb } from './helpers/run.js';
+
+describe('parallel ingest in worker threads', () => {
+  it('stores exactly what the in-thread ingest stores', async () => {
+    const inThread = tempDb();
+    const parallel = tempDb();
+    await ingestInto(inThread, [SEEDS], { workers: 0 });
+    const summary = await ingestInto(parallel, [SEEDS], { workers: 2 });
+    expect(summary.ok).toBe(5);
+    const strip = (rows: Record<string, string>[]) => rows.map(({ ...r }) => r);
+    expect(strip(exportRows(parallel))).toEqual(strip(exportRows(inThread)));
+    expect(exportRows(parallel, 'checks')).toEqual(exportRows(inThread, 'checks'));
+  });
+
+  it('abandons a document over the time limit, records why, and goes on', async () => {
+    const db = tempDb();
+    const summary = await ingestInto(db, [SEEDS], { workers: 1, timeLimitMs: 1 });
+    expect(summary.outcomes).toHaveLength(5);
+    const abandoned = summary.outcomes.filter((o) => o.status === 'failed');
+    expect(abandoned.length).toBeGreaterThan(0);
+    for (const o of abandoned) expect(o.error).toMatch(/took longer than 0.001 s and was abandoned/);
+    // nothing of an abandoned document is stored but its documents row
+    expect(exportRows(db).filter((r) => abandoned.some((o) => o.docId === r.doc_id))).toEqual([]);
+    const docs = exportRows(db, 'documents').filter((d) => d.status === 'failed');
+    expect(docs.map((d) => d.doc_id).sort()).toEqual(abandoned.map((o) => o.docId).sort());
+    expect(docs.every((d) => /abandoned/.test(d.error))).toBe(true);
+  });
+});
