@@ -1,7 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import PQueue from 'p-queue';
-import { lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult } from './pipeline.js';
+import { lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult, type SourceInfo } from './pipeline.js';
+import { parseCsv } from './store/csv.js';
 import { Store } from './store/store.js';
 import { WorkerPool } from './workers.js';
 import { countBySeverity } from './validate/checks.js';
@@ -27,6 +28,24 @@ export async function listFiles(paths: string[]): Promise<string[]> {
     else files.push(path); // a missing file is reported by the ingest, not here
   }
   return files;
+}
+
+/**
+ * The manifest: a CSV naming files (by path or base name) with what is known
+ * of them beyond their content — region, source URL, publication date.
+ */
+export async function readManifest(path: string): Promise<Map<string, SourceInfo>> {
+  const rows = parseCsv(await readFile(path, 'utf8'));
+  if (rows.length > 0 && !('file' in rows[0])) {
+    throw new Error(`the manifest ${path} needs a "file" column (with region, source_url, published_date beside it)`);
+  }
+  const manifest = new Map<string, SourceInfo>();
+  const base = dirname(resolve(path));
+  for (const row of rows) {
+    const info: SourceInfo = { region: row.region || undefined, sourceUrl: row.source_url || undefined, publishedDate: row.published_date || undefined };
+    manifest.set(row.file.includes('/') ? resolve(base, row.file) : row.file, info);
+  }
+  return manifest;
 }
 
 export interface IngestProgress {
@@ -73,6 +92,8 @@ export interface IngestOptions {
   workers?: number;
   /** A document taking longer is abandoned and recorded as failed (with workers). */
   timeLimitMs?: number;
+  /** A CSV with columns file, region, source_url, published_date: what is known of each file. */
+  manifest?: string;
   /** Read documents again even when stored by this pipeline version. */
   force?: boolean;
   onProgress?: (progress: IngestProgress) => void;
@@ -129,6 +150,7 @@ function storeResult(store: Store, result: DocumentResult, options: IngestOption
 export async function ingest(paths: string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const files = await listFiles(paths);
+  const manifest = options.manifest ? await readManifest(options.manifest) : undefined;
   const store = Store.open(options.db);
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new WorkerPool(workers, options.timeLimitMs ?? 120_000) : undefined;
@@ -157,6 +179,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
               outcomes[index] = { path, docId, status: 'unchanged', error: '', tables: 0, lineItems: 0, warnings: 0 };
             } else {
               const result = await process(bytes, path);
+              result.source = manifest?.get(resolve(path)) ?? manifest?.get(basename(path));
               outcomes[index] = outcomeOf(path, storeResult(store, result, options));
             }
           }

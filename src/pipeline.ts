@@ -28,7 +28,15 @@ export interface DocumentResult {
   facts: NarrativeFact[];
   /** Every identity checked, passing ones included. */
   checks: Check[];
+  /** What a manifest says of the file: region, where it was published and when. */
+  source?: SourceInfo;
   pipelineVersion: string;
+}
+
+export interface SourceInfo {
+  region?: string;
+  sourceUrl?: string;
+  publishedDate?: string;
 }
 
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

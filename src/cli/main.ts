@@ -58,7 +58,7 @@ function printSummary(summary: IngestSummary, db: string): void {
 const commands: Record<string, Command> = {
   ingest: {
     summary: 'read disclosures (files or folders) into the SQLite store',
-    usage: `yusuan ingest <file|folder>... [--db ${DEFAULT_DB}] [--workers N] [--force]
+    usage: `yusuan ingest <file|folder>... [--db ${DEFAULT_DB}] [--workers N] [--manifest FILE.csv] [--force]
 
 Reads every document (.txt, .pdf, .docx, .html …; folders are walked), and
 stores its tables and line items in the database, one transaction each. A
@@ -66,11 +66,14 @@ file already stored (same content) is left as it is unless --force.
 --workers: threads reading documents in parallel (default: the number of
 cores; 0 reads in the main thread). A document taking longer than
 --time-limit seconds (default 120) is abandoned and recorded as failed.
+--manifest: a CSV with columns file (path or base name), region, source_url,
+published_date, recorded with each document.
 Exit status 1 when any document failed; all the others are stored anyway.`,
     options: {
       ...dbOption,
       workers: { type: 'string', default: String(availableParallelism()) },
       'time-limit': { type: 'string', default: '120' },
+      manifest: { type: 'string' },
       force: { type: 'boolean', default: false },
     },
     async run(values, positionals) {
@@ -78,7 +81,8 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
       const workers = wholeNumber(values.workers, '--workers', 0);
       const timeLimitMs = wholeNumber(values['time-limit'], '--time-limit', 1) * 1000;
       const db = String(values.db);
-      const summary = await ingest(positionals, { db, workers, timeLimitMs, force: Boolean(values.force), onProgress: progressReporter() });
+      const manifest = values.manifest === undefined ? undefined : String(values.manifest);
+      const summary = await ingest(positionals, { db, workers, timeLimitMs, manifest, force: Boolean(values.force), onProgress: progressReporter() });
       printSummary(summary, db);
       return summary.failed > 0 ? 1 : 0;
     },

@@ -26,9 +26,9 @@ import {
   type Table,
 } from '../ir.js';
 import type { Extractor } from './extractor.js';
-import { layoutPage, type Placed, type PlacedLine, type PlacedTable } from './pdf/layout.js';
+import { dedupe, layoutPage, mayHoldTable, pageText, type Placed, type PlacedLine, type PlacedTable } from './pdf/layout.js';
 import { ContentRuleReader, operatorListRules, type Rules } from './pdf/rules.js';
-import { runsFromItems } from './pdf/text.js';
+import { groupLines, runsFromItems } from './pdf/text.js';
 
 const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const CMAP_URL = path.join(pdfjsDir, 'cmaps') + path.sep;
@@ -201,7 +201,7 @@ function paragraphs(items: Placed[], page: number): Block[] {
       Math.abs(it.size - prev.size) < 0.5 &&
       it.top - prev.bottom < 1.3 * it.size &&
       it.top > prev.bottom - 0.3 * it.size &&
-      prev.x1 >= right - 2.5 * it.size &&
+      prev.x1 + firstWordWidth(it.text, it.size) >= right - it.size &&
       it.x0 <= prev.x0 + 0.5 * it.size &&
       !/[…．.·]{3,}\s*\d*$/.test(prev.text) &&
       !ENUMERATOR.test(it.text);
@@ -216,9 +216,20 @@ function paragraphs(items: Placed[], page: number): Block[] {
   return out;
 }
 
+/**
+ * The width of a line's first word (a run of digits/Latin, or one Chinese
+ * character): if it would have fitted at the end of the line above, that
+ * line ended a paragraph.
+ */
+function firstWordWidth(text: string, size: number): number {
+  const m = /^[A-Za-z0-9.,%+\-/:;()]+/.exec(text);
+  if (m) return m[0].length * 0.5 * size;
+  return size;
+}
+
 /** A line starting like this begins a new paragraph (list items, notes). */
 const ENUMERATOR =
-  /^\s*(\d{1,3}\s*[.．、)）](?!\d)|[（(]\s*\d{1,3}\s*[)）]|[一二三四五六七八九十百]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十百\d]+[章节部分条]|[①-⑳]|注\s*[:：0-9]|附[件表])/;
+  /^\s*(\d{1,3}\s*[.．、)）](?!\d{1,2}(?!\d))|[（(]\s*\d{1,3}\s*[)）]|[一二三四五六七八九十百]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十百\d]+[章节部分条]|[①-⑳]|注\s*[:：0-9]|附[件表])/;
 
 function joinText(a: string, b: string): string {
   const wide = (ch: string | undefined): boolean => ch !== undefined && /[\u2E80-\u9FFF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF\u2018-\u201F\u2014\u2026]/.test(ch);
@@ -325,22 +336,26 @@ export const pdfExtractor: Extractor = {
             results.push({ page: p, height: viewport.height, items: [] });
             continue;
           }
-          let rules: Rules | null = null;
-          if (reader) {
-            try {
-              rules = reader.pageRules(page.ref as { num: number; gen: number });
-            } catch {
-              rules = null;
+          const unique = dedupe(runs);
+          const lines = groupLines(unique);
+          sourceLines.push(pageText(lines));
+          let rules: Rules = { h: [], v: [] };
+          if (mayHoldTable(lines)) {
+            let read: Rules | null = null;
+            if (reader) {
+              try {
+                read = reader.pageRules(page.ref as { num: number; gen: number });
+              } catch {
+                read = null;
+              }
             }
+            if (!read) {
+              const ol = await page.getOperatorList();
+              read = operatorListRules(ol.fnArray, ol.argsArray, pdfjs.OPS as unknown as Record<string, number>);
+            }
+            rules = toViewport(read, viewport.transform);
           }
-          if (!rules) {
-            const ol = await page.getOperatorList();
-            rules = operatorListRules(ol.fnArray, ol.argsArray, pdfjs.OPS as unknown as Record<string, number>);
-          }
-          const rulesView = toViewport(rules, viewport.transform);
-          const layout = layoutPage(runs, rulesView);
-          sourceLines.push(layout.text);
-          results.push({ page: p, height: viewport.height, items: layout.items });
+          results.push({ page: p, height: viewport.height, items: layoutPage(unique, rules) });
         } finally {
           page.cleanup();
         }
@@ -351,8 +366,16 @@ export const pdfExtractor: Extractor = {
           'pdf-no-text',
         );
       }
-      if (all.bad > 0.02 * all.chars || (all.chars >= 50 && all.cjk === 0)) {
+      if (all.bad > 0.02 * all.chars) {
         throw new DocumentError(UNDECODABLE_MESSAGE, 'pdf-undecodable');
+      }
+      if (all.chars >= 50 && all.cjk === 0) {
+        throw new DocumentError(
+          'The PDF text contains no Chinese characters at all: its fonts most likely carry no usable mapping to characters ' +
+            '(the text comes out as other symbols), or this is not a Chinese budget document. Ask the publisher for a PDF with ' +
+            'selectable text, or convert it with OCR first.',
+          'pdf-undecodable',
+        );
       }
       if (noText.length) {
         messages.push({

@@ -1,5 +1,6 @@
 /** RFC 4180 CSV: comma-separated, CRLF line ends, fields quoted when they hold `,` `"` CR or LF. */
 
+
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'bigint' ? value.toString() : String(value);
@@ -7,3 +8,38 @@ export function csvField(value: unknown): string {
 }
 
 export const csvLine = (values: unknown[]) => `${values.map(csvField).join(',')}\r\n`;
+
+/** Reads RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF, a BOM) into records by header. */
+export function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  const src = text.replace(/^\ufeff/, '');
+  for (let i = 0; i < src.length; i++) {
+    const ch = src[i];
+    if (quoted) {
+      if (ch === '"' && src[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && src[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  const [header, ...body] = rows;
+  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+}

@@ -30,7 +30,8 @@ export const DATASETS: Record<string, Dataset> = {
     description: 'one row per source file read, with its status and the reason when it failed',
     columns: [
       'doc_id', 'source_file', 'source_format', 'department_code', 'department_name', 'fiscal_year', 'budget_scope', 'phase',
-      'status', 'error', 'tables', 'line_items', 'size_bytes', 'pages', 'source_path', 'ingested_at', 'pipeline_version',
+      'status', 'error', 'tables', 'line_items', 'region', 'department_key', 'source_url', 'published_date', 'size_bytes', 'pages',
+      'source_path', 'ingested_at', 'pipeline_version',
     ],
     from: 'FROM documents_dataset ORDER BY source_file, doc_id',
   },

@@ -4,7 +4,7 @@
  * the CSV export read the same thing.
  */
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** amount_fen (integer 分) → exact 元 text with two decimals, in SQL. */
 export const yuanSql = (fen: string) =>
@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS documents (
   pages INTEGER,
   department_code TEXT NOT NULL DEFAULT '',
   department_name TEXT NOT NULL DEFAULT '',
+  department_key TEXT NOT NULL DEFAULT '', -- region|code|name without region: one department across years
+  region TEXT NOT NULL DEFAULT '',        -- from the name (秦皇岛市海港区) or the manifest
+  source_url TEXT NOT NULL DEFAULT '',    -- from the manifest
+  published_date TEXT NOT NULL DEFAULT '', -- from the manifest (YYYY-MM-DD)
   fiscal_year INTEGER,
   budget_scope TEXT NOT NULL DEFAULT '', -- department (部门预算) | unit (单位预算)
   phase TEXT NOT NULL DEFAULT 'budget',  -- budget (预算) | final (决算)
@@ -140,10 +144,49 @@ CREATE VIEW document_messages AS
 SELECT d.source_file, m.severity, m.stage, m.rule, m.message, m.source_ref, m.doc_id, m.seq
 FROM messages m JOIN documents d ON d.doc_id = m.doc_id;
 
+DROP VIEW IF EXISTS departments;
+CREATE VIEW departments AS
+SELECT department_key, max(region) AS region, department_code, max(department_name) AS department_name,
+       count(*) AS documents, count(DISTINCT fiscal_year) AS years, min(fiscal_year) AS first_year, max(fiscal_year) AS last_year
+FROM documents WHERE status = 'ok'
+GROUP BY department_key;
+
+-- one row per department and year, with its headline totals, from one chosen document
+DROP VIEW IF EXISTS department_years;
+CREATE VIEW department_years AS
+WITH candidates AS (
+  SELECT d.doc_id, d.department_key, d.region, d.department_code, d.department_name, d.fiscal_year, d.source_file,
+         d.published_date, d.ingested_at,
+         (SELECT count(*) FROM checks c WHERE c.doc_id = d.doc_id AND c.severity = 'error') AS check_errors,
+         (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS line_items
+  FROM documents d WHERE d.status = 'ok' AND d.fiscal_year IS NOT NULL
+), ranked AS (
+  SELECT candidates.*,
+         row_number() OVER (PARTITION BY department_key, fiscal_year
+                            ORDER BY check_errors, line_items DESC, published_date DESC, ingested_at DESC, doc_id) AS rank,
+         count(*) OVER (PARTITION BY department_key, fiscal_year) AS documents
+  FROM candidates
+), total AS (
+  SELECT doc_id, table_kind, measure, amount_fen FROM items WHERE code = '' AND label IN ('合计', '收入总计', '“三公”经费小计')
+)
+SELECT r.department_key, r.region, r.department_code, r.department_name, r.fiscal_year, r.doc_id, r.source_file, r.documents,
+       CASE WHEN r.documents = 1 THEN 'the only document for this department and year'
+            ELSE 'chosen among ' || r.documents || ' documents: fewest validation errors, then most line items, then the latest publication date, then the latest ingest' END AS chosen_because,
+       r.check_errors,
+       ${yuanSql("(SELECT amount_fen FROM items i WHERE i.doc_id = r.doc_id AND i.table_kind = 'revenue_expenditure_summary' AND i.side = 'revenue' AND i.label = '收入总计')")} AS revenue_total_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'expenditure' AND t.measure = 'total')")} AS expenditure_total_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'expenditure' AND t.measure = 'basic')")} AS basic_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'expenditure' AND t.measure = 'project')")} AS project_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'general_budget_expenditure' AND t.measure = 'total')")} AS general_budget_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'general_budget_basic_expenditure' AND t.measure = 'personnel')")} AS personnel_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'general_budget_basic_expenditure' AND t.measure = 'public')")} AS public_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'three_public' AND t.measure = 'total' ORDER BY t.amount_fen DESC LIMIT 1)")} AS three_public_yuan
+FROM ranked r WHERE r.rank = 1;
+
 DROP VIEW IF EXISTS documents_dataset;
 CREATE VIEW documents_dataset AS
 SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department_name, d.fiscal_year,
-       d.budget_scope, d.phase, d.status, d.error,
+       d.budget_scope, d.phase, d.status, d.error, d.region, d.department_key, d.source_url, d.published_date,
        (SELECT count(*) FROM budget_tables t WHERE t.doc_id = d.doc_id) AS tables,
        (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS line_items,
        d.size_bytes, d.pages, d.source_path, d.ingested_at, d.pipeline_version

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { formatRef } from '../ir.js';
 import type { DocumentResult } from '../pipeline.js';
+import { departmentKey, parseRegion } from '../normalize/department.js';
 import { DDL, SCHEMA_VERSION } from './schema.js';
 
 /**
@@ -26,9 +27,10 @@ export class Store {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertFact: db.prepare('INSERT INTO facts (doc_id, seq, name, value_fen, unit, published, sentence, source_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertDoc: db.prepare(`INSERT INTO documents (doc_id, source_file, source_path, source_format, size_bytes, pages,
-        department_code, department_name, fiscal_year, budget_scope, phase, status, error, pipeline_version, ingested_at)
-        VALUES (@docId, @sourceFile, @sourcePath, @format, @sizeBytes, @pages, @departmentCode, @departmentName,
-        @fiscalYear, @budgetScope, @phase, @status, @error, @pipelineVersion, @ingestedAt)`),
+        department_code, department_name, department_key, region, source_url, published_date, fiscal_year, budget_scope, phase, status, error,
+        pipeline_version, ingested_at)
+        VALUES (@docId, @sourceFile, @sourcePath, @format, @sizeBytes, @pages, @departmentCode, @departmentName, @departmentKey,
+        @region, @sourceUrl, @publishedDate, @fiscalYear, @budgetScope, @phase, @status, @error, @pipelineVersion, @ingestedAt)`),
       insertTable: db.prepare(`INSERT INTO budget_tables (doc_id, table_kind, table_no, title, unit, published_empty, empty_note, line_items, source_ref)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertItem: db.prepare(`INSERT INTO items (doc_id, seq, table_kind, side, row_no, code, code_scheme, code_level, parent_code,
@@ -39,6 +41,13 @@ export class Store {
 
   static open(path: string, options: { readonly?: boolean } = {}): Store {
     const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    const version = Store.schemaVersion(db);
+    if (version !== undefined && version !== SCHEMA_VERSION) {
+      db.close();
+      throw new Error(
+        `${path} was made by another version of yusuan (schema ${version}, this one writes ${SCHEMA_VERSION}); ingest into a new database file`,
+      );
+    }
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       // WAL + NORMAL: a crash may lose the last commits but never corrupts or half-writes one
@@ -48,6 +57,13 @@ export class Store {
       db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     }
     return new Store(db);
+  }
+
+  private static schemaVersion(db: Database.Database): number | undefined {
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (!hasMeta) return undefined;
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    return row ? Number(row.value) : undefined;
   }
 
   /** What is stored for this content, if anything. */
@@ -75,6 +91,10 @@ export class Store {
         pages: result.pages ?? null,
         departmentCode: doc?.departmentCode ?? '',
         departmentName: doc?.departmentName ?? '',
+        departmentKey: doc ? departmentKey(doc.departmentCode, doc.departmentName, result.source?.region) : '',
+        region: result.source?.region || parseRegion(doc?.departmentName ?? '').region,
+        sourceUrl: result.source?.sourceUrl ?? '',
+        publishedDate: result.source?.publishedDate ?? '',
         fiscalYear: doc?.fiscalYear ?? null,
         budgetScope: doc?.budgetScope ?? '',
         phase: doc?.phase ?? 'budget',

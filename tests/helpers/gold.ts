@@ -1,5 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parseCsv } from '../../src/store/csv.js';
+
+export { parseCsv };
 
 /**
  * The comparison of ../shared/tools/gold_diff.py in TypeScript: line items
@@ -9,41 +12,6 @@ import { basename, join } from 'node:path';
 export const GOLD_KEY = ['table_kind', 'side', 'row_no', 'code', 'code_scheme', 'label', 'measure', 'amount_yuan', 'source_unit'];
 
 export const REFERENCE = new URL('../reference/', import.meta.url).pathname;
-
-/** Minimal RFC 4180 reader (quoted fields, doubled quotes, CRLF or LF). */
-export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  const src = text.replace(/^\ufeff/, '');
-  for (let i = 0; i < src.length; i++) {
-    const ch = src[i];
-    if (quoted) {
-      if (ch === '"' && src[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && src[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
-}
 
 const keyOf = (r: Record<string, string>) => GOLD_KEY.map((k) => r[k]).join('\u0001');
 

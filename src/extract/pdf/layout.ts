@@ -29,17 +29,11 @@ export interface PlacedLine {
 
 export type Placed = PlacedTable | PlacedLine;
 
-export interface PageLayout {
-  items: Placed[];
-  /** The page's visual lines, for context (sourceLines). */
-  text: string;
-}
-
 /** A gap this wide (in ems) separates two paragraphs on one line. */
 const PARAGRAPH_GAP = 3;
 
 /** Drops runs drawn twice at the same place (fake bold, shadows). */
-function dedupe(runs: Run[]): Run[] {
+export function dedupe(runs: Run[]): Run[] {
   const seen = new Map<string, Run[]>();
   const out: Run[] = [];
   for (const r of runs) {
@@ -120,9 +114,33 @@ function lineOf(runs: Run[]): PlacedLine {
   };
 }
 
-export function layoutPage(runsIn: Run[], rules: Rules): PageLayout {
-  const runs = dedupe(runsIn);
-  const grids = findGrids(rules.h, rules.v);
+/**
+ * Whether a page may hold a table: some line has two pieces of text set
+ * apart by a gap (table cells are; the lines of running text are not).
+ * Pages without one skip reading ruling lines.
+ */
+export function mayHoldTable(lines: Run[][]): boolean {
+  for (const line of lines) {
+    for (let i = 1; i < line.length; i++) {
+      if (line[i].x0 - line[i - 1].x1 >= 0.6 * Math.min(line[i].size, line[i - 1].size)) return true;
+    }
+    // pdfjs may have made one item of two cells, with spaces between.
+    for (const r of line) if (/\S\s{2,}\S/.test(r.text)) return true;
+  }
+  return false;
+}
+
+/** The page's visual lines as text (sourceLines). */
+export function pageText(lines: Run[][]): string {
+  return lines
+    .map((l) => tidy(joinLine(l)))
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Lays out a page's (deduplicated) runs, given its ruling lines. */
+export function layoutPage(runs: Run[], rules: Rules): Placed[] {
+  const grids = rules.h.length && rules.v.length ? findGrids(rules.h, rules.v) : [];
   const items: Placed[] = [];
   const { inGrid, free } = partition(runs, grids);
   grids.forEach((g, i) => {
@@ -147,10 +165,5 @@ export function layoutPage(runsIn: Run[], rules: Rules): PageLayout {
     if (l.text) items.push(l);
   }
   items.sort((a, b) => a.top - b.top || a.x0 - b.x0);
-  // The page's visual lines for context.
-  const text = groupLines(runs)
-    .map((l) => tidy(joinLine(l)))
-    .filter(Boolean)
-    .join('\n');
-  return { items, text };
+  return items;
 }

@@ -61,12 +61,22 @@ class PathSink {
   }
   lineTo(x: number, y: number): void {
     if (!this.cur) this.moveTo(x, y);
-    else this.cur.pts.push(x, y);
+    else {
+      const pts = this.cur.pts;
+      pts[pts.length] = x;
+      pts[pts.length] = y;
+    }
   }
   curveTo(x: number, y: number): void {
     // A curve breaks straightness: store a marker, then the end point.
     if (!this.cur) this.moveTo(x, y);
-    else this.cur.pts.push(NaN, NaN, x, y);
+    else {
+      const pts = this.cur.pts;
+      pts[pts.length] = NaN;
+      pts[pts.length] = NaN;
+      pts[pts.length] = x;
+      pts[pts.length] = y;
+    }
   }
   close(): void {
     if (this.cur) {
@@ -160,6 +170,7 @@ interface GState {
 }
 
 const MAX_FORM_DEPTH = 8;
+const MAX_OPERANDS = 32;
 const MAX_CONTENT_BYTES = 32 * 1024 * 1024;
 
 /** Reads the ruling lines of the page whose object is `ref`. */
@@ -220,13 +231,20 @@ export class ContentRuleReader {
     const n = b.length;
     let gs: GState = { ...gs0 };
     const stack: GState[] = [];
-    // Operand stack: numbers, names (strings starting with '/'), or null.
-    const ops: (number | string | null)[] = [];
-    let p = 0;
-    const num = (i: number): number => {
-      const v = ops[ops.length - i];
-      return typeof v === 'number' ? v : NaN;
+    // Operand stack: numbers (NaN for anything else); the last name apart.
+    // (No Array.push here: pdfjs's legacy build polyfills it, slowly.)
+    const nums = new Float64Array(MAX_OPERANDS);
+    let nOps = 0;
+    let lastName: string | null = null;
+    const pushNum = (v: number): void => {
+      if (nOps === MAX_OPERANDS) {
+        nums.copyWithin(0, 1);
+        nOps--;
+      }
+      nums[nOps++] = v;
     };
+    let p = 0;
+    const num = (i: number): number => (i <= nOps ? nums[nOps - i] : NaN);
     const tx = (x: number, y: number): [number, number] => {
       const m = gs.ctm;
       return [m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
@@ -267,7 +285,7 @@ export class ContentRuleReader {
             v += (d - 0x30) * scale;
           } else v = v * 10 + (d - 0x30);
         }
-        ops.push(neg ? -v : v);
+        pushNum(neg ? -v : v);
         continue;
       }
       if (c === 0x2f) {
@@ -275,12 +293,13 @@ export class ContentRuleReader {
         while (p < n && !WS[b[p]] && !DELIM[b[p]]) p++;
         let name = '';
         for (let i = s; i < p; i++) name += String.fromCharCode(b[i]);
-        ops.push('/' + name);
+        lastName = name;
+        pushNum(NaN);
         continue;
       }
       if (c === 0x28) {
         p = skipString(b, p);
-        ops.push(null);
+        pushNum(NaN);
         continue;
       }
       if (c === 0x3c) {
@@ -289,12 +308,12 @@ export class ContentRuleReader {
           const e = b.indexOf(0x3e, p);
           p = e < 0 ? n : e + 1;
         }
-        ops.push(null);
+        pushNum(NaN);
         continue;
       }
       if (c === 0x5b) {
         p = skipArray(b, p);
-        ops.push(null);
+        pushNum(NaN);
         continue;
       }
       if (DELIM[c]) {
@@ -397,20 +416,20 @@ export class ContentRuleReader {
         } else if (o0 === 0x52 && o1 === 0x47 /* RG */) {
           gs.strokeWhite = num(3) >= 0.97 && num(2) >= 0.97 && num(1) >= 0.97;
         } else if (o0 === 0x73 && o1 === 0x63 /* sc */) {
-          gs.fillWhite = isWhiteComponents(ops);
+          gs.fillWhite = isWhiteComponents(nums, nOps);
         } else if (o0 === 0x53 && o1 === 0x43 /* SC */) {
-          gs.strokeWhite = isWhiteComponents(ops);
+          gs.strokeWhite = isWhiteComponents(nums, nOps);
         } else if (o0 === 0x44 && o1 === 0x6f /* Do */) {
-          const name = ops[ops.length - 1];
-          if (typeof name === 'string' && depth < MAX_FORM_DEPTH) this.drawForm(name.slice(1), resources, gs, sink, depth);
+          if (lastName !== null && depth < MAX_FORM_DEPTH) this.drawForm(lastName, resources, gs, sink, depth);
         } else if (o0 === 0x42 && o1 === 0x49 /* BI */) {
           p = skipInlineImage(b, p);
         }
       } else if (len === 3) {
-        if (o0 === 0x73 && o1 === 0x63 && o2 === 0x6e /* scn */) gs.fillWhite = isWhiteComponents(ops);
-        else if (o0 === 0x53 && o1 === 0x43 && o2 === 0x4e /* SCN */) gs.strokeWhite = isWhiteComponents(ops);
+        if (o0 === 0x73 && o1 === 0x63 && o2 === 0x6e /* scn */) gs.fillWhite = isWhiteComponents(nums, nOps);
+        else if (o0 === 0x53 && o1 === 0x43 && o2 === 0x4e /* SCN */) gs.strokeWhite = isWhiteComponents(nums, nOps);
       }
-      ops.length = 0;
+      nOps = 0;
+      lastName = null;
     }
   }
 
@@ -432,11 +451,12 @@ export class ContentRuleReader {
   }
 }
 
-function isWhiteComponents(ops: (number | string | null)[]): boolean {
-  const nums = ops.filter((v): v is number => typeof v === 'number');
-  if (nums.length === 1) return nums[0] >= 0.97;
-  if (nums.length === 3) return nums.every((v) => v >= 0.97);
-  if (nums.length === 4) return nums.every((v) => v <= 0.03);
+function isWhiteComponents(stack: Float64Array, n: number): boolean {
+  const v: number[] = [];
+  for (let i = 0; i < n; i++) if (!Number.isNaN(stack[i])) v[v.length] = stack[i];
+  if (v.length === 1) return v[0] >= 0.97;
+  if (v.length === 3) return v.every((x) => x >= 0.97);
+  if (v.length === 4) return v.every((x) => x <= 0.03);
   return false;
 }
 

@@ -116,16 +116,15 @@ export function runsFromItems(items: readonly unknown[], vt: Matrix): Run[] {
     }
     const unit = total > 0 ? width / total : 0;
     // Edges per UTF-16 code unit, so that string indices line up.
-    const edges: number[] = [];
+    const edges: number[] = new Array(str.length + 1);
     let acc = x;
-    let text = '';
-    chars.forEach((c, i) => {
-      for (let k = 0; k < c.length; k++) edges.push(acc);
+    let at = 0;
+    for (let i = 0; i < chars.length; i++) {
+      for (let k = 0; k < chars[i].length; k++) edges[at++] = acc;
       acc += weights[i] * unit;
-      text += c;
-    });
-    edges.push(acc);
-    runs.push({ text, x0: x, x1: x + width, base: y, size, edges });
+    }
+    edges[at] = acc;
+    runs[runs.length] = { text: str, x0: x, x1: x + width, base: y, size, edges };
   }
   return runs;
 }
@@ -177,12 +176,15 @@ export function joinLine(runs: readonly Run[]): string {
   return out;
 }
 
+/** A line starting a numbered item (`2.`, `（二）`) inside a cell. */
+const ITEM_START = /^(\d{1,2}[.．、](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[)）])/;
+
 /** Joins the lines of one cell or paragraph. */
 export function joinLines(lines: readonly string[]): string {
   let out = '';
   for (const l of lines) {
     if (!l) continue;
-    if (out && !isWideChar(out[out.length - 1]) && !isWideChar(l[0]) && !/[-/]$/.test(out)) out += ' ';
+    if (out && ((!isWideChar(out[out.length - 1]) && !isWideChar(l[0]) && !/[-/]$/.test(out)) || ITEM_START.test(l))) out += ' ';
     out += l;
   }
   return out;

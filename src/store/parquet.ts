@@ -1,0 +1,158 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DuckDBDecimalValue, DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type Database from 'better-sqlite3';
+import { DATASETS, type Dataset } from './datasets.js';
+
+/**
+ * Parquet export of the datasets, through DuckDB (its parquet writer is
+ * built into the npm package; no extension is downloaded).
+ *
+ * Layout: `outDir/<dataset>/fiscal_year=2025/data_0.parquet`, Hive-style,
+ * documents without a year under `fiscal_year=__HIVE_DEFAULT_PARTITION__`
+ * (what Hive, Spark and Trino write and read as NULL). The partition column
+ * is in the path only, as those engines expect.
+ *
+ * Types: amount columns (`*_yuan`) are DECIMAL(18,2), exact — never a float;
+ * integer columns are BIGINT; everything else is VARCHAR (UTF-8 string).
+ */
+
+export type ParquetType = 'VARCHAR' | 'BIGINT' | 'DECIMAL(18,2)';
+
+export interface ParquetExport {
+  dataset: string;
+  /** The files written, as paths under outDir. */
+  files: string[];
+  rows: number;
+}
+
+/** The column Hive-style partitions are made of. */
+export const PARTITION_COLUMN = 'fiscal_year';
+
+/** Computed columns of the views whose type SQLite does not declare. */
+const INTEGER_COLUMNS = new Set(['tables', 'line_items', 'size_bytes', 'pages', 'fiscal_year', 'code_level', 'seq', 'row_count']);
+
+/** The Parquet type of a dataset column: by name for amounts, else from SQLite's declared type. */
+export function parquetType(column: string, declared: string | null): ParquetType {
+  if (column.endsWith('_yuan')) return 'DECIMAL(18,2)';
+  if (declared && /INT/i.test(declared)) return 'BIGINT';
+  if (!declared && INTEGER_COLUMNS.has(column)) return 'BIGINT';
+  return 'VARCHAR';
+}
+
+const YUAN = /^(-?)(\d+)\.(\d{2})$/;
+
+/** Exact 元 text with two decimals ('-12.50') → DECIMAL(18,2). */
+function decimalOf(value: unknown, column: string): DuckDBDecimalValue {
+  if (typeof value === 'bigint') return new DuckDBDecimalValue(value * 100n, 18, 2);
+  const m = typeof value === 'string' ? YUAN.exec(value) : null;
+  if (!m) throw new Error(`parquet export: ${column} holds ${JSON.stringify(value)}, not an exact amount with two decimals`);
+  const scaled = BigInt(m[2] + m[3]);
+  if (m[2].length + 2 > 18) throw new Error(`parquet export: ${column} = ${value} does not fit DECIMAL(18,2)`);
+  return new DuckDBDecimalValue(m[1] ? -scaled : scaled, 18, 2);
+}
+
+function appendValue(appender: DuckDBAppender, type: ParquetType, value: unknown, column: string): void {
+  if (value === null || value === undefined) return appender.appendNull();
+  switch (type) {
+    case 'DECIMAL(18,2)':
+      return appender.appendDecimal(decimalOf(value, column));
+    case 'BIGINT':
+      if (typeof value === 'bigint') return appender.appendBigInt(value);
+      if (typeof value === 'number' && Number.isInteger(value)) return appender.appendBigInt(BigInt(value));
+      if (typeof value === 'string' && /^-?\d+$/.test(value)) return appender.appendBigInt(BigInt(value));
+      throw new Error(`parquet export: ${column} holds ${JSON.stringify(value)}, not an integer`);
+    case 'VARCHAR':
+      if (value instanceof Uint8Array) return appender.appendVarchar(Buffer.from(value).toString('utf8'));
+      return appender.appendVarchar(String(value));
+  }
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const quoteString = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+function filesUnder(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.parquet')) found.push(path);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+async function exportDataset(db: Database.Database, connection: DuckDBConnection, dataset: Dataset, outDir: string): Promise<ParquetExport> {
+  const statement = db.prepare(`SELECT ${dataset.columns.map(quoteIdent).join(', ')} ${dataset.from}`).raw(true).safeIntegers(true);
+  const declared = new Map(statement.columns().map((c) => [c.name, c.type]));
+  const types = dataset.columns.map((c) => parquetType(c, declared.get(c) ?? null));
+  const table = quoteIdent(`export_${dataset.name}`);
+  await connection.run(`DROP TABLE IF EXISTS ${table}`);
+  await connection.run(`CREATE TABLE ${table} (${dataset.columns.map((c, i) => `${quoteIdent(c)} ${types[i]}`).join(', ')})`);
+  const appender = await connection.createAppender(`export_${dataset.name}`);
+  let rows = 0;
+  try {
+    for (const row of statement.iterate() as Iterable<unknown[]>) {
+      for (let i = 0; i < types.length; i++) appendValue(appender, types[i], row[i], dataset.columns[i]);
+      appender.endRow();
+      rows++;
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+
+  const dir = join(outDir, dataset.name);
+  rmSync(dir, { recursive: true, force: true });
+  const partitioned = dataset.columns.includes(PARTITION_COLUMN);
+  if (!partitioned) {
+    mkdirSync(dir, { recursive: true });
+    await connection.run(`COPY ${table} TO ${quoteString(join(dir, 'data_0.parquet'))} (FORMAT parquet)`);
+  } else if (rows === 0) {
+    // no partition to write: one empty file keeps the schema readable, in the layout of the others
+    const empty = join(dir, `${PARTITION_COLUMN}=__HIVE_DEFAULT_PARTITION__`);
+    mkdirSync(empty, { recursive: true });
+    const others = dataset.columns.filter((c) => c !== PARTITION_COLUMN).map(quoteIdent).join(', ');
+    await connection.run(`COPY (SELECT ${others} FROM ${table}) TO ${quoteString(join(empty, 'data_0.parquet'))} (FORMAT parquet)`);
+  } else {
+    mkdirSync(outDir, { recursive: true });
+    await connection.run(`COPY ${table} TO ${quoteString(dir)} (FORMAT parquet, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}))`);
+  }
+  await connection.run(`DROP TABLE ${table}`);
+  return { dataset: dataset.name, files: filesUnder(dir), rows };
+}
+
+/**
+ * Writes each dataset as Parquet under `outDir/<dataset>/`, partitioned by
+ * fiscal year. A dataset's folder is replaced as a whole. Resolves to what
+ * was written, per dataset.
+ */
+export async function exportParquet(
+  db: Database.Database,
+  outDir: string,
+  datasets: Record<string, Dataset> | Dataset[] = DATASETS,
+): Promise<ParquetExport[]> {
+  const list = Array.isArray(datasets) ? datasets : Object.values(datasets);
+  const out = resolve(outDir);
+  mkdirSync(out, { recursive: true });
+  // DuckDB spills to disk past its memory limit; keep that in a folder of our own
+  const spill = mkdtempSync(join(tmpdir(), 'yusuan-parquet-'));
+  const instance = await DuckDBInstance.create(':memory:', {
+    temp_directory: spill,
+    autoinstall_known_extensions: 'false',
+    threads: '2',
+  });
+  const connection = await instance.connect();
+  try {
+    const results: ParquetExport[] = [];
+    for (const dataset of list) results.push(await exportDataset(db, connection, dataset, out));
+    return results;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(spill, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS } from '../src/store/datasets.js';
+import { exportParquet, parquetType, type ParquetExport } from '../src/store/parquet.js';
+import { Store } from '../src/store/store.js';
+import { ingestInto, SEEDS, tempDb, tempDir } from './helpers/run.js';
+
+/** Exact 元 text ('-12.50') → integer 分. */
+const fenOf = (yuan: string) => {
+  const m = /^(-?)(\d+)\.(\d{2})$/.exec(yuan);
+  if (!m) throw new Error(`not an amount: ${yuan}`);
+  return (m[1] ? -1n : 1n) * BigInt(m[2] + m[3]);
+};
+
+const amountColumns = (columns: string[]) => columns.filter((c) => c.endsWith('_yuan'));
+
+describe('parquet export', () => {
+  let db: string;
+  let out: string;
+  let written: ParquetExport[];
+  let duck: DuckDBInstance;
+
+  beforeAll(async () => {
+    db = tempDb();
+    await ingestInto(db, [SEEDS]);
+    // one document without a fiscal year, so the default partition is exercised
+    const store = Store.open(db);
+    store.db.prepare('UPDATE documents SET fiscal_year = NULL WHERE doc_id = (SELECT min(doc_id) FROM documents)').run();
+    store.close();
+    out = tempDir('yusuan-parquet-test-');
+    const source = Store.open(db, { readonly: true });
+    try {
+      written = await exportParquet(source.db, out);
+    } finally {
+      source.close();
+    }
+    duck = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false' });
+  });
+
+  afterAll(() => duck?.closeSync());
+
+  const read = async (sql: string) => {
+    const connection = await duck.connect();
+    try {
+      return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+    } finally {
+      connection.closeSync();
+    }
+  };
+
+  it('writes every dataset, partitioned Hive-style by fiscal year', () => {
+    expect(written.map((w) => w.dataset).sort()).toEqual(Object.keys(DATASETS).sort());
+    for (const w of written) {
+      expect(w.files.length).toBeGreaterThan(1);
+      for (const file of w.files) {
+        expect(existsSync(file)).toBe(true);
+        expect(relative(out, file)).toMatch(new RegExp(`^${w.dataset}/fiscal_year=(\\d{4}|__HIVE_DEFAULT_PARTITION__)/[^/]+\\.parquet$`));
+      }
+      expect(w.files.some((f) => f.includes('fiscal_year=__HIVE_DEFAULT_PARTITION__'))).toBe(true);
+    }
+  });
+
+  it('reads back in DuckDB with the same row counts, years and exact amount sums as SQLite', async () => {
+    const store = Store.open(db, { readonly: true });
+    try {
+      for (const w of written) {
+        const dataset = DATASETS[w.dataset];
+        const sqliteRows = store.db.prepare(`SELECT * ${dataset.from}`).all() as Record<string, unknown>[];
+        expect(sqliteRows.length).toBeGreaterThan(0);
+        expect(w.rows).toBe(sqliteRows.length);
+        const amounts = amountColumns(dataset.columns);
+        const glob = join(out, w.dataset, '**', '*.parquet').replace(/'/g, "''");
+        const sums = amounts.map((c) => `CAST(sum("${c}") * 100 AS HUGEINT)::VARCHAR AS "${c}"`).join(', ');
+        const [parquet] = await read(
+          `SELECT count(*)::VARCHAR AS n, count(fiscal_year)::VARCHAR AS with_year, CAST(sum(fiscal_year) AS HUGEINT)::VARCHAR AS year_sum${sums ? `, ${sums}` : ''}
+           FROM read_parquet('${glob}', hive_partitioning = true)`,
+        );
+        expect(Number(parquet.n)).toBe(sqliteRows.length);
+        const years = sqliteRows.map((r) => r.fiscal_year).filter((y) => y !== null) as number[];
+        expect(Number(parquet.with_year)).toBe(years.length);
+        expect(BigInt(String(parquet.year_sum))).toBe(years.reduce((s, y) => s + BigInt(y), 0n));
+        for (const c of amounts) {
+          const fen = sqliteRows.reduce((s, r) => (r[c] === null ? s : s + fenOf(String(r[c]))), 0n);
+          expect(BigInt(String(parquet[c])), `${w.dataset}.${c}`).toBe(fen);
+        }
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it('types amounts as DECIMAL(18,2), never as a float', async () => {
+    const glob = join(out, 'line_items', '**', '*.parquet').replace(/'/g, "''");
+    const schema = await read(`DESCRIBE SELECT * FROM read_parquet('${glob}', hive_partitioning = true)`);
+    const types = Object.fromEntries(schema.map((r) => [r.column_name, r.column_type]));
+    expect(types.amount_yuan).toBe('DECIMAL(18,2)');
+    expect(types.code_level).toBe('BIGINT');
+    expect(types.label).toBe('VARCHAR');
+    expect(Object.keys(types).sort()).toEqual([...DATASETS.line_items.columns].sort());
+    expect(parquetType('value_yuan', null)).toBe('DECIMAL(18,2)');
+  });
+
+  it('keeps every line item exactly, row by row', async () => {
+    const store = Store.open(db, { readonly: true });
+    try {
+      const sqliteRows = store.db.prepare('SELECT doc_id, source_ref, measure, table_kind, amount_yuan FROM line_items').all() as Record<string, string>[];
+      const glob = join(out, 'line_items', '**', '*.parquet').replace(/'/g, "''");
+      const rows = await read(`SELECT doc_id, source_ref, measure, table_kind, amount_yuan::VARCHAR AS amount_yuan FROM read_parquet('${glob}', hive_partitioning = true)`);
+      const key = (r: Record<string, unknown>) => `${r.doc_id}|${r.table_kind}|${r.source_ref}|${r.measure}|${r.amount_yuan}`;
+      expect(rows.map(key).sort()).toEqual(sqliteRows.map(key).sort());
+    } finally {
+      store.close();
+    }
+  });
+
+  it('replaces an earlier export instead of adding to it', async () => {
+    const source = Store.open(db, { readonly: true });
+    try {
+      const again = await exportParquet(source.db, out, [DATASETS.facts]);
+      expect(again[0].files).toEqual(written.find((w) => w.dataset === 'facts')!.files);
+    } finally {
+      source.close();
+    }
+    const glob = join(out, 'facts', '**', '*.parquet').replace(/'/g, "''");
+    const [{ n }] = await read(`SELECT count(*)::INTEGER AS n FROM read_parquet('${glob}', hive_partitioning = true)`);
+    expect(n).toBe(written.find((w) => w.dataset === 'facts')!.rows);
+  });
+});
