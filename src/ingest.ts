@@ -159,12 +159,20 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 2) });
   const outcomes: FileOutcome[] = new Array(files.length);
   const inThisRun = new Map<string, string>();
+  // files are read one after another, in list order, so that of two files with
+  // the same bytes the first listed is the one stored (processing overlaps)
+  let lastRead: Promise<unknown> = Promise.resolve();
+  const readInOrder = (path: string) => {
+    const read = lastRead.then(() => readSource(path));
+    lastRead = read;
+    return read;
+  };
   let done = 0;
   try {
     await Promise.all(
       files.map((path, index) =>
         queue.add(async () => {
-          const bytes = await readSource(path);
+          const bytes = await readInOrder(path);
           if (!(bytes instanceof Uint8Array)) {
             outcomes[index] = outcomeOf(path, bytes);
           } else {
