@@ -287,6 +287,21 @@ describe('synthetic PDFs', () => {
     expect(texts(t2)).toEqual(RULED_P2);
   });
 
+  it('a table drawn through a scaled form XObject', async () => {
+    const doc = await extractFile(join(BAD, 'form-xobject.pdf'));
+    const t = tables(doc.blocks);
+    expect(t).toHaveLength(1);
+    expect(texts(t[0])).toEqual(RULED_P1);
+  });
+
+  it('a page turned by /Rotate whose text reads sideways', async () => {
+    const doc = await extractFile(join(BAD, 'rotated.pdf'));
+    const [t1, t2] = tables(doc.blocks);
+    expect(texts(t1)).toEqual(RULED_P1);
+    expect(texts(t2)).toEqual(RULED_P2);
+    expect(paraOn(doc, '2025年部门支出预算总表', 1)).toBe(true);
+  });
+
   it('the direct content reader finds the ruling lines of a page', () => {
     const reader = new ContentRuleReader(new Uint8Array(readFileSync(join(BAD, 'ruled-table.pdf'))));
     // Objects: 1 catalog, 2 pages, 3 font, 4 content, 5 page 1, 6 content, 7 page 2.

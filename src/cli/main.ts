@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ingest, type IngestSummary } from '../ingest.js';
+import { writeDataPackage } from '../store/datapackage.js';
 import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
 import { Store } from '../store/store.js';
 import { trace, TraceError } from '../trace.js';
@@ -90,17 +91,31 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
   export: {
     summary: 'write a dataset as CSV',
     usage: `yusuan export [--db ${DEFAULT_DB}] [--dataset line_items] [--format csv] [--out FILE] [--bom]
+yusuan export [--db ${DEFAULT_DB}] --datapackage DIR
 
 Datasets: ${datasetNames().join(', ')}. CSV is UTF-8, RFC 4180, header first;
---bom adds a byte-order mark for Excel. Writes to stdout without --out.`,
+--bom adds a byte-order mark for Excel. Writes to stdout without --out.
+--datapackage writes every dataset as CSV into DIR with a Frictionless
+datapackage.json (field types, keys, units, descriptions).`,
     options: {
       ...dbOption,
       dataset: { type: 'string', default: 'line_items' },
       format: { type: 'string', default: 'csv' },
       out: { type: 'string' },
       bom: { type: 'boolean', default: false },
+      datapackage: { type: 'string' },
     },
     async run(values) {
+      if (values.datapackage !== undefined) {
+        const store = openExisting(String(values.db));
+        try {
+          const path = await writeDataPackage(store.db, String(values.datapackage));
+          process.stderr.write(`wrote ${path} and ${datasetNames().length} CSV files\n`);
+        } finally {
+          store.close();
+        }
+        return 0;
+      }
       const dataset = DATASETS[String(values.dataset)];
       if (!dataset) throw new UsageError(`unknown dataset "${values.dataset}"; choose one of ${datasetNames().join(', ')}`);
       if (values.format !== 'csv') throw new UsageError(`unknown format "${values.format}"; csv is supported`);

@@ -27,7 +27,7 @@ import {
 } from '../ir.js';
 import type { Extractor } from './extractor.js';
 import { dedupe, layoutPage, mayHoldTable, pageText, type Placed, type PlacedLine, type PlacedTable } from './pdf/layout.js';
-import { ContentRuleReader, operatorListRules, type Rules } from './pdf/rules.js';
+import { ContentRuleReader, mul, operatorListRules, type Rules } from './pdf/rules.js';
 import { groupLines, runsFromItems } from './pdf/text.js';
 
 const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
@@ -321,7 +321,8 @@ export const pdfExtractor: Extractor = {
         try {
           const viewport = page.getViewport({ scale: 1 });
           const content = await page.getTextContent();
-          const runs = runsFromItems(content.items, viewport.transform);
+          const frame = upright(content.items, viewport.transform, viewport.width, viewport.height);
+          const runs = runsFromItems(content.items, frame.transform);
           const raw = runs.map((r) => r.text).join('');
           const st = textStats(raw);
           all.chars += st.chars;
@@ -333,7 +334,7 @@ export const pdfExtractor: Extractor = {
           if (!runs.length) {
             noText.push(p);
             sourceLines.push('');
-            results.push({ page: p, height: viewport.height, items: [] });
+            results.push({ page: p, height: frame.height, items: [] });
             continue;
           }
           const unique = dedupe(runs);
@@ -353,9 +354,9 @@ export const pdfExtractor: Extractor = {
               const ol = await page.getOperatorList();
               read = operatorListRules(ol.fnArray, ol.argsArray, pdfjs.OPS as unknown as Record<string, number>);
             }
-            rules = toViewport(read, viewport.transform);
+            rules = toViewport(read, frame.transform);
           }
-          results.push({ page: p, height: viewport.height, items: layoutPage(unique, rules) });
+          results.push({ page: p, height: frame.height, items: layoutPage(unique, rules) });
         } finally {
           page.cleanup();
         }
@@ -397,7 +398,46 @@ export const pdfExtractor: Extractor = {
   },
 };
 
-/** Maps rules from PDF user space to viewport space (y down, rotation applied). */
+/**
+ * The page frame in which most text runs left to right: the viewport (y
+ * down, the page's /Rotate applied), turned by a quarter turn or more when
+ * the text is sideways in it (a landscape table set on a portrait page, or
+ * a page rotated by /Rotate whose content was not).
+ */
+function upright(items: readonly unknown[], vt: number[], width: number, height: number): { transform: number[]; height: number } {
+  const votes = [0, 0, 0, 0];
+  for (const raw of items) {
+    const it = raw as { str?: string; transform?: number[] };
+    if (!it.transform || !it.str || !it.str.trim()) continue;
+    const t = it.transform;
+    const dx = t[0] * vt[0] + t[1] * vt[2];
+    const dy = t[0] * vt[1] + t[1] * vt[3];
+    const q = ((Math.round(Math.atan2(dy, dx) / (Math.PI / 2)) % 4) + 4) % 4;
+    votes[q] += it.str.length;
+  }
+  const q = votes.indexOf(Math.max(...votes));
+  if (q === 0) return { transform: vt, height };
+  // Turn direction q (0: →, 1: ↓, 2: ←, 3: ↑ in y-down space) into →.
+  const turn = [
+    [1, 0, 0, 1],
+    [0, -1, 1, 0],
+    [-1, 0, 0, -1],
+    [0, 1, -1, 0],
+  ][q];
+  const corners = [
+    [0, 0],
+    [width, 0],
+    [0, height],
+    [width, height],
+  ].map(([x, y]) => [turn[0] * x + turn[2] * y, turn[1] * x + turn[3] * y]);
+  const minX = Math.min(...corners.map((c) => c[0]));
+  const minY = Math.min(...corners.map((c) => c[1]));
+  const maxY = Math.max(...corners.map((c) => c[1]));
+  const m = mul(vt, [turn[0], turn[1], turn[2], turn[3], -minX, -minY]);
+  return { transform: m, height: maxY - minY };
+}
+
+/** Maps rules from PDF user space to the page frame (y down). */
 function toViewport(rules: Rules, vt: number[]): Rules {
   const t = (x: number, y: number): [number, number] => [vt[0] * x + vt[2] * y + vt[4], vt[1] * x + vt[3] * y + vt[5]];
   const out: Rules = { h: [], v: [] };

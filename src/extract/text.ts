@@ -39,9 +39,10 @@ export function looksBinary(bytes: Uint8Array): boolean {
   const head = bytes.subarray(0, 8192);
   if (head[0] === 0xff && head[1] === 0xfe) return false;
   if (head[0] === 0xfe && head[1] === 0xff) return false;
+  if (head.indexOf(0) >= 0) return true;
   let control = 0;
-  for (const b of head) {
-    if (b === 0) return true;
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i];
     if (b < 9 || (b > 13 && b < 32)) control++;
   }
   return control > head.length / 20;
@@ -59,6 +60,7 @@ export function detectLayout(lines: string[]): TextLayout {
   let tabRows = 0;
   for (const line of lines) {
     if (!line.includes('\t')) continue;
+    if (cellLines + tabRows >= 500) break; // plenty to tell
     if (/^\t[^\t]*\t*$/.test(line)) cellLines++;
     else tabRows++;
   }

@@ -23,24 +23,25 @@ export interface NarrativeFact {
 const AMOUNT = '(-?\\d[\\d,]*(?:\\.\\d+)?)(万元|元)';
 
 /**
- * Each pattern runs on one sentence with whitespace removed (after NFKC).
+ * Each pattern runs on one sentence with whitespace removed (after NFKC),
+ * when the sentence holds its keyword.
  * The context before the keyword keeps look-alikes out: 基金预算收入 is not
  * 预算收入, 基本支出增加 is a change, not a total.
  */
-const PATTERNS: [name: string, pattern: RegExp][] = [
-  ['revenue_total', new RegExp(`(?:^|年|度|,|:)(?:预算收入|收入预算)(?:总计|合计)?(?:为|共计|是)?${AMOUNT}`)],
-  ['expenditure_total', new RegExp(`(?:^|年|度|,|:)(?:支出预算|预算支出)(?:总计|合计)?(?:为|共计|是)?${AMOUNT}`)],
-  ['basic_total', new RegExp(`(?:^|其中|,|:)基本支出(?:为|共计)?${AMOUNT}`)],
-  ['personnel_total', new RegExp(`人员经费(?:为|共计)?${AMOUNT}`)],
-  ['public_total', new RegExp(`公用经费(?:为|共计)?${AMOUNT}`)],
-  ['project_total', new RegExp(`(?:^|,|:|;|其中|和)项目支出(?:为|共计)?${AMOUNT}`)],
-  ['admin_cost', new RegExp(`机关运行经费(?:预算)?(?:共计|合计)?(?:安排|支出)?(?:为)?${AMOUNT}`)],
-  ['three_public_total', new RegExp(`“三公”经费(?:支出)?预算(?:安排|数|合计|共计)?(?:为)?${AMOUNT}`)],
-  ['three_public_overseas', new RegExp(`因公出国\\(境\\)费(?:预算)?(?:安排|为)?${AMOUNT}`)],
-  ['three_public_vehicles', new RegExp(`公务用车购置及运(?:行)?维(?:护)?费(?:预算)?(?:安排|为)?${AMOUNT}`)],
-  ['three_public_vehicle_purchase', new RegExp(`公务用车购置费(?:预算)?(?:安排|为)?${AMOUNT}`)],
-  ['three_public_vehicle_operation', new RegExp(`公务用车运(?:行)?维(?:护)?费(?:预算)?(?:安排|为)?${AMOUNT}`)],
-  ['three_public_reception', new RegExp(`公务接待费(?:预算)?(?:安排|为)?${AMOUNT}`)],
+const PATTERNS: [name: string, pattern: RegExp, keyword: string][] = [
+  ['revenue_total', new RegExp(`(?:^|年|度|,|:)(?:预算收入|收入预算)(?:总计|合计)?(?:为|共计|是)?${AMOUNT}`), '预算'],
+  ['expenditure_total', new RegExp(`(?:^|年|度|,|:)(?:支出预算|预算支出)(?:总计|合计)?(?:为|共计|是)?${AMOUNT}`), '预算'],
+  ['basic_total', new RegExp(`(?:^|其中|,|:)基本支出(?:为|共计)?${AMOUNT}`), '基本支出'],
+  ['personnel_total', new RegExp(`人员经费(?:为|共计)?${AMOUNT}`), '人员经费'],
+  ['public_total', new RegExp(`公用经费(?:为|共计)?${AMOUNT}`), '公用经费'],
+  ['project_total', new RegExp(`(?:^|,|:|;|其中|和)项目支出(?:为|共计)?${AMOUNT}`), '项目支出'],
+  ['admin_cost', new RegExp(`机关运行经费(?:预算)?(?:共计|合计)?(?:安排|支出)?(?:为)?${AMOUNT}`), '机关运行经费'],
+  ['three_public_total', new RegExp(`“三公”经费(?:支出)?预算(?:安排|数|合计|共计)?(?:为)?${AMOUNT}`), '三公'],
+  ['three_public_overseas', new RegExp(`因公出国\\(境\\)费(?:预算)?(?:安排|为)?${AMOUNT}`), '因公出国'],
+  ['three_public_vehicles', new RegExp(`公务用车购置及运(?:行)?维(?:护)?费(?:预算)?(?:安排|为)?${AMOUNT}`), '公务用车购置及'],
+  ['three_public_vehicle_purchase', new RegExp(`公务用车购置费(?:预算)?(?:安排|为)?${AMOUNT}`), '公务用车购置费'],
+  ['three_public_vehicle_operation', new RegExp(`公务用车运(?:行)?维(?:护)?费(?:预算)?(?:安排|为)?${AMOUNT}`), '公务用车运'],
+  ['three_public_reception', new RegExp(`公务接待费(?:预算)?(?:安排|为)?${AMOUNT}`), '公务接待费'],
 ];
 
 /** `较2024年预算减少66.67万元`: the change of the year's total. */
@@ -68,7 +69,8 @@ export function extractFacts(paragraphs: { text: string; ref: SourceRef }[]): Na
     for (const raw of paragraph.text.split(/(?<=[。；;])/)) {
       const sentence = compact(raw).replace(/，/g, ',').replace(/：/g, ':');
       if (!/\d/.test(sentence)) continue;
-      for (const [name, pattern] of PATTERNS) {
+      for (const [name, pattern, keyword] of PATTERNS) {
+        if (!sentence.includes(keyword)) continue;
         const m = pattern.exec(sentence);
         if (m) add(factOf(name, m[1], m[2], raw.trim(), paragraph.ref));
       }

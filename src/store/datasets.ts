@@ -3,54 +3,153 @@ import { csvLine } from './csv.js';
 
 /**
  * The datasets of the contract (SCHEMA.md), each a query over the store
- * with its CSV columns in contract order.
+ * with its columns in contract order, typed and described: the same
+ * description serves the CSV header, the Frictionless datapackage.json and
+ * the Parquet schema.
  */
+
+export type FieldType = 'string' | 'integer' | 'number' | 'date' | 'datetime';
+
+export interface Field {
+  name: string;
+  type: FieldType;
+  description: string;
+  /** For amounts: the currency unit of the values (元). */
+  unit?: string;
+  required?: boolean;
+}
+
 export interface Dataset {
   name: string;
   description: string;
+  fields: Field[];
+  /** The column names, in order (from fields). */
   columns: string[];
   /** FROM … ORDER BY … clause yielding the columns. */
   from: string;
+  primaryKey?: string[];
+  foreignKeys?: { fields: string[]; resource: string; reference: string[] }[];
 }
 
-export const LINE_ITEM_COLUMNS = [
-  'doc_id', 'source_file', 'source_format', 'department_code', 'department_name', 'fiscal_year', 'table_kind', 'side',
-  'row_no', 'code', 'code_scheme', 'code_level', 'parent_code', 'label', 'measure', 'amount_yuan', 'source_unit', 'source_ref',
-];
+const field = (name: string, type: FieldType, description: string, extra: Partial<Field> = {}): Field => ({ name, type, description, ...extra });
+const yuan = (name: string, description: string) => field(name, 'number', `${description}, exact 元 with two decimals`, { unit: 'CNY' });
+
+/** Columns every dataset carries (SCHEMA.md "Other datasets"). */
+const DOC_ID = field('doc_id', 'string', 'sha256 (hex) of the source file\'s bytes', { required: true });
+const SOURCE_FILE = field('source_file', 'string', 'the source file\'s base name', { required: true });
+const DEPARTMENT_CODE = field('department_code', 'string', 'the numeric prefix of the department line (435 in 435某局); empty when absent');
+const FISCAL_YEAR = field('fiscal_year', 'integer', 'the budget year (预算年度)');
+const SOURCE_REF = field('source_ref', 'string', 'where the row stands in the source: L123 (text line), p4 (PDF page), t5r7 (DOCX/HTML table 5 row 7)');
+const OF_DOCUMENT = [{ fields: ['doc_id'], resource: 'documents', reference: ['doc_id'] }];
+
+function dataset(spec: Omit<Dataset, 'columns'>): Dataset {
+  return { ...spec, columns: spec.fields.map((f) => f.name) };
+}
 
 export const DATASETS: Record<string, Dataset> = {
-  line_items: {
+  line_items: dataset({
     name: 'line_items',
     description: 'one row per non-empty amount cell of the nine standard budget tables',
-    columns: LINE_ITEM_COLUMNS,
+    fields: [
+      DOC_ID,
+      SOURCE_FILE,
+      field('source_format', 'string', 'txt-cells, txt-tabs, pdf, docx or html', { required: true }),
+      DEPARTMENT_CODE,
+      field('department_name', 'string', 'the department line without its code'),
+      FISCAL_YEAR,
+      field('table_kind', 'string', 'which of the nine standard tables (SCHEMA.md)', { required: true }),
+      field('side', 'string', 'revenue or expenditure', { required: true }),
+      field('row_no', 'string', 'the table\'s own 序号 of the row; empty when none'),
+      field('code', 'string', 'classification code (201, 20103, 2010301, 301, 30101); empty for totals and label-only rows'),
+      field('code_scheme', 'string', 'function (功能分类) or economic (部门经济分类); empty when code is empty'),
+      field('code_level', 'integer', '1, 2, 3 for 3-, 5-, 7-digit codes'),
+      field('parent_code', 'string', 'the code without its last two digits, for levels 2 and 3'),
+      field('label', 'string', 'the row label, normalized (NFKC, no whitespace, no leading enumerator)', { required: true }),
+      field('measure', 'string', 'the canonical column key (SCHEMA.md)', { required: true }),
+      { ...yuan('amount_yuan', 'the amount'), required: true },
+      field('source_unit', 'string', 'the unit the table declared: 元, 千元, 万元', { required: true }),
+      { ...SOURCE_REF, required: true },
+    ],
     from: 'FROM line_items ORDER BY source_file, doc_id, seq',
-  },
-  documents: {
+    primaryKey: ['doc_id', 'table_kind', 'side', 'row_no', 'code', 'label', 'measure'],
+    foreignKeys: OF_DOCUMENT,
+  }),
+  documents: dataset({
     name: 'documents',
     description: 'one row per source file read, with its status and the reason when it failed',
-    columns: [
-      'doc_id', 'source_file', 'source_format', 'department_code', 'department_name', 'fiscal_year', 'budget_scope', 'phase',
-      'status', 'error', 'tables', 'line_items', 'region', 'department_key', 'source_url', 'published_date', 'size_bytes', 'pages',
-      'source_path', 'ingested_at', 'pipeline_version',
+    fields: [
+      DOC_ID,
+      SOURCE_FILE,
+      field('source_format', 'string', 'txt-cells, txt-tabs, pdf, docx or html; empty when the file could not be read'),
+      DEPARTMENT_CODE,
+      field('department_name', 'string', 'the department line without its code'),
+      FISCAL_YEAR,
+      field('budget_scope', 'string', 'department (部门预算) or unit (单位预算)'),
+      field('phase', 'string', 'budget (预算) or final (决算)', { required: true }),
+      field('status', 'string', 'ok, or failed (then nothing of the document is in the other datasets)', { required: true }),
+      field('error', 'string', 'why the document failed, for a person'),
+      field('tables', 'integer', 'standard tables found', { required: true }),
+      field('line_items', 'integer', 'line items stored', { required: true }),
+      field('region', 'string', 'the region the department belongs to (from its name or the manifest)'),
+      field('department_key', 'string', 'region|code|name: links the documents of one department across years'),
+      field('source_url', 'string', 'where the document was published (manifest)'),
+      field('published_date', 'date', 'when it was published (manifest)'),
+      field('size_bytes', 'integer', 'the file\'s size', { required: true }),
+      field('pages', 'integer', 'pages of a PDF'),
+      field('source_path', 'string', 'the path the file was ingested from', { required: true }),
+      field('ingested_at', 'datetime', 'when it was ingested (UTC)', { required: true }),
+      field('pipeline_version', 'string', 'the yusuan pipeline version that read it', { required: true }),
     ],
     from: 'FROM documents_dataset ORDER BY source_file, doc_id',
-  },
-  checks: {
+    primaryKey: ['doc_id'],
+  }),
+  checks: dataset({
     name: 'checks',
     description: 'every identity of the tables checked per document: ok, rounding or error',
-    columns: [
-      'doc_id', 'source_file', 'department_code', 'fiscal_year', 'source_ref', 'rule', 'severity', 'table_kind', 'code', 'label',
-      'measure', 'expected_yuan', 'actual_yuan', 'difference_yuan', 'message', 'involves',
+    fields: [
+      DOC_ID,
+      SOURCE_FILE,
+      DEPARTMENT_CODE,
+      FISCAL_YEAR,
+      SOURCE_REF,
+      field('rule', 'string', 'row-identity, hierarchy, total-of-classes, summary-*, cross-table, three-public-sum, narrative, likely-wrong-cell, empty-note', { required: true }),
+      field('severity', 'string', 'ok, rounding (within half a unit of the last published digit per number) or error', { required: true }),
+      field('table_kind', 'string', 'the table of the value checked'),
+      field('code', 'string', 'its row\'s code'),
+      field('label', 'string', 'its row\'s label'),
+      field('measure', 'string', 'its column'),
+      yuan('expected_yuan', 'what the other numbers say it should be'),
+      yuan('actual_yuan', 'the value as published'),
+      yuan('difference_yuan', 'actual minus expected'),
+      field('message', 'string', 'the check in words', { required: true }),
+      field('involves', 'string', 'source positions of every number the check involves'),
+      field('check_no', 'integer', 'the check\'s number within the document', { required: true }),
     ],
-    from: 'FROM checks_dataset ORDER BY source_file, doc_id, seq',
-  },
-  facts: {
+    from: 'FROM checks_dataset ORDER BY source_file, doc_id, check_no',
+    primaryKey: ['doc_id', 'check_no'],
+    foreignKeys: OF_DOCUMENT,
+  }),
+  facts: dataset({
     name: 'facts',
     description: 'named figures stated in the narrative, each with the sentence it came from',
-    columns: ['doc_id', 'source_file', 'department_code', 'fiscal_year', 'source_ref', 'name', 'value_yuan', 'published', 'sentence'],
+    fields: [
+      DOC_ID,
+      SOURCE_FILE,
+      DEPARTMENT_CODE,
+      FISCAL_YEAR,
+      SOURCE_REF,
+      field('name', 'string', 'revenue_total, expenditure_total, basic_total, personnel_total, public_total, project_total, admin_cost (机关运行经费), three_public_total and its parts, change_vs_previous_year, previous_year_total', { required: true }),
+      { ...yuan('value_yuan', 'the figure'), required: true },
+      field('published', 'string', 'the figure as written (2085.50万元)'),
+      field('sentence', 'string', 'the sentence it was read from', { required: true }),
+    ],
     from: 'FROM facts_dataset ORDER BY source_file, doc_id, seq',
-  },
+    primaryKey: ['doc_id', 'name'],
+    foreignKeys: OF_DOCUMENT,
+  }),
 };
+
+export const LINE_ITEM_COLUMNS = DATASETS.line_items.columns;
 
 export function datasetNames(): string[] {
   return Object.keys(DATASETS);

@@ -4,7 +4,8 @@
  * the CSV export read the same thing.
  */
 
-export const SCHEMA_VERSION = 2;
+/** Bumped with any change of tables or views: a store of another version is not reused. */
+export const SCHEMA_VERSION = 3;
 
 /** amount_fen (integer 分) → exact 元 text with two decimals, in SQL. */
 export const yuanSql = (fen: string) =>
@@ -119,7 +120,7 @@ DROP VIEW IF EXISTS checks_dataset;
 CREATE VIEW checks_dataset AS
 SELECT c.doc_id, d.source_file, d.department_code, d.fiscal_year, c.source_ref, c.rule, c.severity, c.table_kind, c.code,
        c.label, c.measure, ${yuanSql('c.expected_fen')} AS expected_yuan, ${yuanSql('c.actual_fen')} AS actual_yuan,
-       ${yuanSql('(c.actual_fen - c.expected_fen)')} AS difference_yuan, c.message, c.involves, c.seq
+       ${yuanSql('(c.actual_fen - c.expected_fen)')} AS difference_yuan, c.message, c.involves, c.seq AS check_no
 FROM checks c JOIN documents d ON d.doc_id = c.doc_id;
 
 DROP VIEW IF EXISTS facts_dataset;

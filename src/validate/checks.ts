@@ -108,9 +108,10 @@ class Checker {
     const table = at.table?.table;
     const where = table ? `table ${table.number} (${table.title})` : 'the document';
     const row = [at.code, at.label].filter(Boolean).join(' ');
+    // passing checks say what was checked; failing ones also the numbers
     const message =
       severity === 'ok'
-        ? `${where}: ${row}, ${at.measure}: ${what}`
+        ? what
         : `${where}: ${row}, ${at.measure}: ${formatYuan(actual.fen)} 元 published, ${what} gives ${formatYuan(expectedFen)} 元 (${
             difference > 0n ? '+' : ''
           }${formatYuan(difference)})${severity === 'rounding' ? ', within rounding' : ''}`;
