@@ -68,7 +68,9 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string): Promi
     return result;
   };
   try {
-    const extracted = await extract(bytes, result.sourceFile);
+    // extractors get a plain Uint8Array (a Buffer's slice() shares memory; pdfjs refuses Buffers)
+    const plain = Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+    const extracted = await extract(plain, result.sourceFile);
     result.format = extracted.format;
     result.pages = extracted.pages;
     result.messages.push(...extracted.messages);

@@ -169,17 +169,36 @@ function alignContinuations(pages: PageResult[]): void {
  * above when that one runs to (near) the right edge of the page's text, the
  * font is the same, the line spacing is tight and it is not indented.
  */
-function paragraphs(items: Placed[], page: number): Block[] {
+/**
+ * The text block of a page: its left edge, and the right edge of full lines
+ * (long lines reaching the same right margin: justified text), when two
+ * lines show it.
+ */
+function textBlock(items: Placed[]): { left: number; right: number; maxEnd: number; size: number } {
   const lines = items.filter((i): i is PlacedLine => i.kind === 'line');
-  // The right edge of full lines: reached by several lines (justified text).
-  const ends = lines.map((l) => l.x1).sort((a, b) => b - a);
-  let right = Infinity;
-  for (let i = 0; i + 2 < ends.length; i++) {
-    if (ends[i] - ends[i + 2] <= lines[0].size) {
-      right = ends[i];
-      break;
-    }
-  }
+  const left = lines.length ? Math.min(...lines.map((l) => l.x0)) : 0;
+  const span = lines.length ? Math.max(...lines.map((l) => l.x1)) - left : 0;
+  const long = lines.filter((l) => l.x1 - l.x0 >= 0.5 * span);
+  const maxEnd = long.length ? Math.max(...long.map((l) => l.x1)) : Infinity;
+  const size = long.length ? long[0].size : 0;
+  const right = long.filter((l) => l.x1 >= maxEnd - l.size).length >= 2 ? maxEnd : Infinity;
+  return { left, right, maxEnd, size };
+}
+
+/**
+ * The right margin of the document's text: the one most pages show. Used
+ * for a page with a single full line.
+ */
+function documentRight(pages: PageResult[]): number {
+  const rights = pages.map((p) => textBlock(p.items).right).filter(Number.isFinite).sort((a, b) => a - b);
+  return rights.length ? rights[rights.length >> 1] : Infinity;
+}
+
+function paragraphs(items: Placed[], page: number, docRight: number): Block[] {
+  const block = textBlock(items);
+  const left = block.left;
+  let right = block.right;
+  if (!Number.isFinite(right) && Number.isFinite(docRight) && Math.abs(block.maxEnd - docRight) <= block.size) right = block.maxEnd;
   const out: Block[] = [];
   let prev: PlacedLine | null = null;
   let para: Paragraph | null = null;
@@ -202,6 +221,7 @@ function paragraphs(items: Placed[], page: number): Block[] {
       it.top - prev.bottom < 1.3 * it.size &&
       it.top > prev.bottom - 0.3 * it.size &&
       prev.x1 + firstWordWidth(it.text, it.size) >= right - it.size &&
+      prev.x0 <= left + 3 * prev.size &&
       it.x0 <= prev.x0 + 0.5 * it.size &&
       !/[…．.·]{3,}\s*\d*$/.test(prev.text) &&
       !ENUMERATOR.test(it.text);
@@ -390,7 +410,8 @@ export const pdfExtractor: Extractor = {
       dropMargins(results);
       alignContinuations(results);
       const blocks: Block[] = [];
-      for (const r of results) blocks.push(...paragraphs(r.items, r.page));
+      const docRight = documentRight(results);
+      for (const r of results) blocks.push(...paragraphs(r.items, r.page, docRight));
       return { format: 'pdf', blocks, messages, pages: doc.numPages, sourceLines };
     } finally {
       await doc.destroy().catch(() => {});

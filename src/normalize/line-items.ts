@@ -36,6 +36,8 @@ export interface NormalizedTable {
   unit: string;
   /** Published as empty (空表列示). */
   publishedEmpty: boolean;
+  /** The measures the table has a column for (of its expenditure side, for two-sided tables; of its only side otherwise). */
+  measures: string[];
   emptyNote?: string;
   ref: SourceRef;
   items: LineItem[];
@@ -92,14 +94,29 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
     for (const side of ['revenue', 'expenditure'] as const) {
       let rawLabel = '';
       let rawCode = '';
-      const amounts: { measure: string; text: string; ref: SourceRef; column?: number }[] = [];
+      const codeParts: string[] = [];
+      const amounts: { measure: string; text: string; ref: SourceRef; column?: number; label?: string }[] = [];
       table.columns.forEach((role, position) => {
-        if (!role || role.side !== side) return;
         const cell = cells[position];
+        if (!role) {
+          if (position !== table.rowNoPosition && cell && parseAmount(cell.text).kind === 'number' && side === 'expenditure') {
+            warn('amount-outside-columns', `the number ${cell.text.trim()} stands in a column without a known header; it is not in the dataset`, cell.ref);
+          }
+          return;
+        }
+        if (role.side !== side) return;
         if (role.role === 'label') rawLabel = cell.text;
+        else if (role.role === 'code' && role.part !== undefined) codeParts[role.part] = cell.text;
         else if (role.role === 'code') rawCode = cell.text;
+        else if (role.role === 'labelled-measure') amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, label: role.label });
         else amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, column: table.columnNumbers[position] });
       });
+      if (codeParts.length > 0) {
+        const joined = joinCodeParts(codeParts);
+        // a 合计 row writes its label across the code columns
+        if (joined === undefined) rawLabel ||= codeParts.join('');
+        else rawCode = joined;
+      }
       let label = normalizeLabel(rawLabel);
       if (spec.kind === 'fiscal_summary' && side === 'revenue') {
         if (label === CARRYOVER_END) underCarryover = false;
@@ -134,17 +151,19 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           error('amount-precision', `${e.message} (row "${label || rowNo}", ${amount.measure})`, amount.ref);
           continue;
         }
-        if (label === '' && code === '') {
+        // a transposed table's column is a row of its own
+        const own = amount.label !== undefined;
+        if (!own && label === '' && code === '') {
           warn('unlabelled-amount', `an amount (${amount.text.trim()}) stands in a row without label or code`, amount.ref);
         }
         items.push({
           side,
-          rowNo,
-          code,
-          codeScheme: scheme,
-          codeLevel: info?.level,
-          parentCode: info?.parent ?? '',
-          label,
+          rowNo: own ? '' : rowNo,
+          code: own ? '' : code,
+          codeScheme: own ? '' : scheme,
+          codeLevel: own ? undefined : info?.level,
+          parentCode: own ? '' : (info?.parent ?? ''),
+          label: amount.label ?? label,
           measure: amount.measure,
           amountFen,
           decimals: parsed.digits.split('.')[1]?.length ?? 0,
@@ -163,10 +182,28 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
     title: table.title,
     unit,
     publishedEmpty: table.emptyNote !== undefined && items.length === 0,
+    measures: [...new Set(table.columns.flatMap((c) => (c?.role === 'measure' && (c.side === 'expenditure' || spec.kind === 'revenue') ? [c.measure] : [])))],
     emptyNote: table.emptyNote?.text,
     ref: table.titleRef,
     items,
   };
+}
+
+/**
+ * A code split over 类 / 款 / 项 columns, joined: `201 03 01` → `2010301`,
+ * a one-digit 款 or 项 zero-padded (`301 2` → `30102`). Undefined when the
+ * cells hold something else than digits (the 合计 row).
+ */
+export function joinCodeParts(parts: string[]): string | undefined {
+  const cleaned = [...parts].map((p) => cleanCode(p ?? ''));
+  if (cleaned.every((p) => p === '')) return '';
+  if (!cleaned.every((p) => /^\d*$/.test(p))) return undefined;
+  let code = '';
+  for (const [i, part] of cleaned.entries()) {
+    if (part === '') break;
+    code += i === 0 ? part : part.padStart(2, '0');
+  }
+  return code;
 }
 
 export function normalize(doc: RecognizedDocument): NormalizedDocument {

@@ -364,50 +364,60 @@ function metaBefore(lines: Line[], header: number, title: RegExp): TableMeta {
 
 // ---------------------------------------------------------------- amounts
 
-class Amounts {
-  private readonly reported = new Set<string>();
-  constructor(readonly messages: Message[]) {}
+/**
+ * The money cells of one table: exact 分 in the table's declared unit. A cell
+ * that is not a number is a warning; amounts under a missing or unknown unit
+ * are one error for the table, never a guess.
+ */
+class Money {
+  private unitReported = false;
+  readonly unit?: string;
+  constructor(
+    private readonly messages: Message[],
+    private readonly table: string,
+    readonly declared: string | undefined,
+    private readonly declaredRef?: SourceRef,
+  ) {
+    this.unit = declared === undefined ? undefined : knownUnit(declared);
+  }
 
-  /** A money cell in 分, undefined when blank; a cell that is not a number is a warning. */
-  fen(cell: Cell | undefined, unit: string | undefined, what: string, declared: string | undefined, ref: SourceRef): bigint | undefined {
+  /** A money cell in 分; undefined when blank or unreadable. */
+  fen(cell: Cell | undefined, what: string, rowRef: SourceRef): bigint | undefined {
     if (!cell) return undefined;
     const parsed = parseAmount(stripBookmarks(cell.text));
     if (parsed.kind === 'absent') return undefined;
-    const at = cell.ref ?? ref;
+    const ref = cell.ref ?? rowRef;
     if (parsed.kind === 'invalid') {
-      this.messages.push({
-        severity: 'warning',
-        stage: 'recognize',
-        rule: 'non-numeric-amount',
-        text: `${what}: "${parsed.text}" should be a number`,
-        ref: at,
-      });
+      this.warn(`${this.table}, ${what}: "${parsed.text}" should be a number`, ref);
       return undefined;
     }
-    if (unit === undefined) {
-      const key = `${what}\u0001${JSON.stringify(ref)}`;
-      if (!this.reported.has(key)) {
-        this.reported.add(key);
+    if (this.unit === undefined) {
+      if (!this.unitReported) {
+        this.unitReported = true;
         this.messages.push({
           severity: 'error',
           stage: 'recognize',
           rule: 'unknown-unit',
           text:
-            declared === undefined
-              ? `${what}: the table declares no unit (单位：…), so ${parsed.digits} cannot be read as an amount`
-              : `${what}: the declared unit "${declared}" is not one yusuan knows, so ${parsed.digits} is not read as an amount`,
-          ref: at,
+            this.declared === undefined
+              ? `${this.table}: no unit (单位：…) is declared, so its amounts (${parsed.digits} …) are not read`
+              : `${this.table}: the declared unit "${this.declared}" is not one yusuan knows, so its amounts are not read`,
+          ref: this.declaredRef ?? ref,
         });
       }
       return undefined;
     }
     try {
-      return toFen(parsed.digits, unit);
+      return toFen(parsed.digits, this.unit);
     } catch (err) {
       if (!(err instanceof AmountError)) throw err;
-      this.messages.push({ severity: 'warning', stage: 'recognize', rule: 'non-numeric-amount', text: `${what}: ${err.message}`, ref: at });
+      this.warn(`${this.table}, ${what}: ${err.message}`, ref);
       return undefined;
     }
+  }
+
+  private warn(text: string, ref: SourceRef): void {
+    this.messages.push({ severity: 'warning', stage: 'recognize', rule: 'non-numeric-amount', text, ref });
   }
 }
 
@@ -541,7 +551,7 @@ interface ProjectState {
 type LastRow = 'none' | 'code' | 'budget' | 'purpose' | 'plan' | 'planValues' | 'goals' | 'indicators';
 
 /** Reads one project section from its title (or first row) on; returns the index after it. */
-function readProject(lines: Line[], start: number, out: DisclosureTables, amounts: Amounts): number {
+function readProject(lines: Line[], start: number, out: DisclosureTables): number {
   const titleName = projectTitle(lines[start]);
   const state: ProjectState = { code: '', tableName: '', titleName: titleName ?? '', purpose: [], plan: [], goals: [] };
   const indicatorRows: { cells: Cell[]; ref: SourceRef }[] = [];
@@ -564,6 +574,8 @@ function readProject(lines: Line[], start: number, out: DisclosureTables, amount
       continue;
     }
     if (line.paragraph) {
+      // a page header between the rows of an indicator table
+      if (columns && isMetaLine(line)) continue;
       // goals continued below their cell (text layouts break long cells):
       // paragraphs between the goals row and the indicator header
       if (last === 'goals' && !columns && indicatorHeaderFollows(lines, i)) {
@@ -630,7 +642,8 @@ function readProject(lines: Line[], start: number, out: DisclosureTables, amount
 
   const projectCode = state.code;
   const projectName = state.tableName || state.titleName;
-  const unit = state.unitDeclared === undefined ? undefined : knownUnit(state.unitDeclared);
+  const money = new Money(out.messages, `project table ${projectCode || projectName}`, state.unitDeclared, state.unitRef);
+  const unit = money.unit;
 
   if (state.budgetRow || projectCode !== '') {
     const project: Project = {
@@ -642,7 +655,7 @@ function readProject(lines: Line[], start: number, out: DisclosureTables, amount
       goals: state.goals.filter((g) => g !== '').join('\n'),
       ref: state.budgetRow?.ref ?? state.codeRef ?? lines[start].ref,
     };
-    if (state.budgetRow) readBudgetRow(state.budgetRow, project, unit, state.unitDeclared, amounts);
+    if (state.budgetRow) readBudgetRow(state.budgetRow, project, money);
     out.projects.push(project);
   }
 
@@ -709,14 +722,13 @@ function readCodeRow(line: Line, state: ProjectState): void {
   });
 }
 
-function readBudgetRow(line: Line, project: Project, unit: string | undefined, declared: string | undefined, amounts: Amounts): void {
-  const what = `project ${project.projectCode || project.projectName}`;
+function readBudgetRow(line: Line, project: Project, money: Money): void {
   line.keys.forEach((key, position) => {
     const label = labelKey(key);
     const cell = line.cells[position + 1];
-    if (isOneOf(label, PROJECT_LABELS.budget)) project.budgetFen = amounts.fen(cell, unit, `${what} 预算数`, declared, line.ref);
-    else if (isOneOf(label, PROJECT_LABELS.fiscal)) project.fiscalFundsFen = amounts.fen(cell, unit, `${what} 财政资金`, declared, line.ref);
-    else if (isOneOf(label, PROJECT_LABELS.other)) project.otherFundsFen = amounts.fen(cell, unit, `${what} 其他资金`, declared, line.ref);
+    if (isOneOf(label, PROJECT_LABELS.budget)) project.budgetFen = money.fen(cell, '预算数', line.ref);
+    else if (isOneOf(label, PROJECT_LABELS.fiscal)) project.fiscalFundsFen = money.fen(cell, '财政资金', line.ref);
+    else if (isOneOf(label, PROJECT_LABELS.other)) project.otherFundsFen = money.fen(cell, '其他资金', line.ref);
   });
 }
 
@@ -791,13 +803,14 @@ function isHeaderLike(line: Line, table: ReadonlyArray<readonly [string | RegExp
   return keys.length > 0 && keys.every((k) => lookup(table, k) !== undefined);
 }
 
-function readProcurement(lines: Line[], start: number, out: DisclosureTables, amounts: Amounts): number {
+function readProcurement(lines: Line[], start: number, out: DisclosureTables): number {
   const meta = metaBefore(lines, start, PROCUREMENT_TITLE);
   const headerRows = [lines[start]];
   let i = start + 1;
   while (i < lines.length && !lines[i].paragraph && isHeaderLike(lines[i], PROCUREMENT_COLUMNS)) headerRows.push(lines[i++]);
   const { columns, names } = procurementColumns(headerRows);
-  const unit = meta.unit === undefined ? undefined : knownUnit(meta.unit);
+  const moneyOf = new Money(out.messages, 'procurement table', meta.unit, meta.unitRef);
+  const unit = moneyOf.unit;
   const at = (column: ProcurementColumn) => columns.indexOf(column);
   let lastProject = '';
   let lastBudget: bigint | undefined;
@@ -805,7 +818,7 @@ function readProcurement(lines: Line[], start: number, out: DisclosureTables, am
   const emit = (cells: Cell[], ref: SourceRef) => {
     const text = (p: number) => (p < 0 ? '' : clean(cells[p]?.text));
     if (cells.every((c) => c.text.trim() === '')) return;
-    const money = (p: number, what: string) => (p < 0 ? undefined : amounts.fen(cells[p], unit, `procurement ${what}`, meta.unit, ref));
+    const money = (p: number, what: string) => (p < 0 ? undefined : moneyOf.fen(cells[p], what, ref));
     let projectName = text(at('projectName'));
     const itemName = text(at('itemName'));
     const label = compact(projectName || itemName);
@@ -864,15 +877,16 @@ function readProcurement(lines: Line[], start: number, out: DisclosureTables, am
 
 // ---------------------------------------------------------------- assets
 
-function readAssets(lines: Line[], start: number, out: DisclosureTables, amounts: Amounts): number {
+function readAssets(lines: Line[], start: number, out: DisclosureTables): number {
   const header = lines[start];
   const meta = metaBefore(lines, start, ASSETS_TITLE);
   const columns = headerColumns(header, ASSET_COLUMNS);
   const valueAt = columns.indexOf('value');
   const quantityAt = columns.indexOf('quantity');
   const itemAt = columns.indexOf('item');
-  const declared = declaredUnit(header.texts[valueAt]) ?? meta.unit;
-  const unit = declared === undefined ? undefined : knownUnit(declared);
+  const inHeader = declaredUnit(header.texts[valueAt]);
+  const money = new Money(out.messages, 'fixed-asset table', inHeader ?? meta.unit, inHeader !== undefined ? header.ref : meta.unitRef);
+  const unit = money.unit;
   const emit = (cells: Cell[], ref: SourceRef) => {
     const item = normalizeLabel(stripBookmarks(cells[itemAt]?.text ?? ''));
     if (item === '') {
@@ -885,7 +899,7 @@ function readAssets(lines: Line[], start: number, out: DisclosureTables, amounts
       asOf: meta.asOf ?? '',
       item,
       quantity: clean(cells[quantityAt]?.text),
-      valueFen: amounts.fen(cells[valueAt], unit, `fixed assets ${item}`, declared, ref),
+      valueFen: money.fen(cells[valueAt], item, ref),
       sourceUnit: unit,
       ref,
     });
@@ -943,16 +957,15 @@ function readInstitutions(lines: Line[], start: number, out: DisclosureTables): 
 export function extractDisclosureTables(blocks: Block[]): DisclosureTables {
   const lines = toLines(blocks);
   const out: DisclosureTables = { projects: [], indicators: [], procurement: [], assets: [], institutions: [], messages: [] };
-  const amounts = new Amounts(out.messages);
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];
     let next = i + 1;
-    if (projectTitle(line) !== undefined) next = readProject(lines, i, out, amounts);
+    if (projectTitle(line) !== undefined) next = readProject(lines, i, out);
     else if (!line.paragraph) {
-      if (isProcurementHeader(line)) next = readProcurement(lines, i, out, amounts);
-      else if (isAssetHeader(line)) next = readAssets(lines, i, out, amounts);
+      if (isProcurementHeader(line)) next = readProcurement(lines, i, out);
+      else if (isAssetHeader(line)) next = readAssets(lines, i, out);
       else if (isInstitutionHeader(line)) next = readInstitutions(lines, i, out);
-      else if (hasLabel(line, PROJECT_LABELS.code) || isIndicatorHeader(line)) next = readProject(lines, i, out, amounts);
+      else if (hasLabel(line, PROJECT_LABELS.code) || isIndicatorHeader(line)) next = readProject(lines, i, out);
     }
     i = Math.max(next, i + 1);
   }

@@ -1,7 +1,7 @@
 import type { Block, Cell, ExtractedDocument, Message, SourceRef } from '../ir.js';
 import { isAmountText, knownUnit } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
-import { TABLE_SPECS, TITLES, type ColumnRole, type TableKind, type TableSpec } from './kinds.js';
+import { CODE_HEADERS, CODE_PART_HEADERS, TABLE_SPECS, TITLES, type ColumnRole, type TableKind, type TableSpec } from './kinds.js';
 
 /**
  * Recognition: finds the nine standard tables in the block stream of any
@@ -80,10 +80,15 @@ const TITLE_BY_TEXT = new Map<string, TableKind>(TITLES.map(([title, kind]) => [
 export function normalizeTitle(text: string): string {
   return compact(text.replace(/\[bookmark:[^\]]*\]/g, ''))
     .replace(/["'“”‘’〝〞「」『』]/g, '')
-    .replace(/^(附表|表)?[0-9一二三四五六七八九十]+[、.:]?/, '')
+    .replace(/^(?:(?:附表|表)[0-9一二三四五六七八九十]+[、.:]?|[0-9一二三四五六七八九十]+[、.:])/, '')
     .replace(/^\d{4}年(度)?/, '')
     .replace(/(\(续\)|\(续表\)|续表)$/, '');
 }
+
+const yearOfTitle = (title: string) => {
+  const m = /^(?:\d+[.、．]\s*)?(\d{4})\s*年/.exec(nfkc(title).trim());
+  return m ? Number(m[1]) : undefined;
+};
 
 /** The kind of table a line announces, when it is a title and nothing else. */
 function titleOf(line: Line): TableKind | undefined {
@@ -109,7 +114,8 @@ interface Meta {
   unit?: string;
 }
 
-const DEPARTMENT_WITH_CODE = /^(\d{1,12})\s*([\p{Script=Han}（(][^：:]*)$/u;
+// `435秦皇岛市…局`, `630 行政审批部门`; not `2024年…` (a year)
+const DEPARTMENT_WITH_CODE = /^(\d{1,12})(?!\s*年)\s*([\p{Script=Han}（(][^：:]*)$/u;
 const DEPARTMENT_NAMED = /^(?:编制部门|编制单位|部门名称|单位名称)[:：]\s*(\S.*)$/;
 const YEAR = /预算年度[:：]\s*(\d{4})/;
 const UNIT = /(?<!编制|预算|填报)(?:金额)?单位[:：]\s*([^\s，,;；]+)/;
@@ -211,6 +217,103 @@ function layoutFromNumbering(line: Line, spec: TableSpec): ColumnLayout | string
   return { columns, columnNumbers, rowNoPosition };
 }
 
+/** Header text as matched against the aliases: compact, without a leading year (2024年“三公”经费预算数). */
+const headerText = (text: string) => compact(text).replace(/^\d{4}年度?/, '');
+
+/**
+ * Each column's header path: the texts of the header cells above it, the
+ * column's own last. A merged header cell stands in the first column it
+ * covers, so a parent is the nearest text at or left of the column.
+ */
+function headerPaths(headers: Line[], width: number): string[][] {
+  const rows = headers.map((h) => h.texts.map(headerText));
+  const paths: string[][] = [];
+  for (let p = 0; p < width; p++) {
+    let leafRow = -1;
+    rows.forEach((row, r) => {
+      if ((row[p] ?? '') !== '') leafRow = r;
+    });
+    if (leafRow < 0) {
+      paths.push([]);
+      continue;
+    }
+    const path: string[] = [];
+    for (let r = 0; r < leafRow; r++) {
+      for (let q = p; q >= 0; q--) {
+        if ((rows[r][q] ?? '') !== '') {
+          path.push(rows[r][q]);
+          break;
+        }
+      }
+    }
+    path.push(rows[leafRow][p]);
+    paths.push(path);
+  }
+  return paths;
+}
+
+/**
+ * Columns from header texts, for tables without a 栏次 row (Shanghai and
+ * others): each column's header is looked up in the table's aliases
+ * (kinds.ts). A header yusuan does not know is an error, never a guess.
+ */
+function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec): ColumnLayout | string {
+  const paths = headerPaths(headers, width);
+  const { sides, transposed } = spec.headers;
+  const sideNames = (['revenue', 'expenditure'] as const).filter((side) => sides[side]);
+  const leaves = paths.map((path) => path.at(-1) ?? '');
+  const hasLabel = leaves.some((leaf) => sideNames.some((side) => sides[side]!.labels.includes(leaf)));
+  const columns: (ColumnRole | undefined)[] = [];
+  let rowNoPosition: number | undefined;
+  let sideIndex = 0;
+  let sideHasLabel = false;
+  const seen = new Set<string>();
+  for (let p = 0; p < width; p++) {
+    const path = paths[p];
+    const leaf = leaves[p];
+    const named = path.join('/');
+    let role: ColumnRole | undefined;
+    if (leaf === '') role = undefined;
+    else if (leaf === '序号') rowNoPosition = p;
+    else if (leaf in CODE_PART_HEADERS) role = { side: sideNames[sideIndex], role: 'code', part: CODE_PART_HEADERS[leaf] };
+    else if (CODE_HEADERS.includes(leaf)) role = { side: sideNames[sideIndex], role: 'code' };
+    else if (!hasLabel && transposed) {
+      const label = transposed[named] ?? transposed[path.slice(-2).join('/')] ?? transposed[leaf];
+      if (label !== undefined) role = { side: sideNames[sideIndex], role: 'labelled-measure', label, measure: 'total' };
+    } else {
+      if (sides[sideNames[sideIndex]]!.labels.includes(leaf)) {
+        if (sideHasLabel && sideIndex + 1 < sideNames.length) sideIndex++;
+        sideHasLabel = true;
+        role = { side: sideNames[sideIndex], role: 'label' };
+      } else {
+        const measure = sides[sideNames[sideIndex]]!.measures[leaf];
+        if (measure !== undefined) role = { side: sideNames[sideIndex], role: 'measure', measure };
+      }
+    }
+    if (leaf !== '' && leaf !== '序号' && role === undefined) {
+      return `its column ${p + 1}, headed "${named}", is not a column yusuan knows for this table`;
+    }
+    if (role) {
+      const key = role.role === 'measure' ? `${role.side}:${role.measure}` : role.role === 'labelled-measure' ? `label:${role.label}` : `${role.side}:${role.role}:${'part' in role ? role.part : ''}`;
+      if (seen.has(key)) return `two of its columns are headed alike ("${named}"), so they cannot be told apart`;
+      seen.add(key);
+    }
+    columns.push(role);
+  }
+  if (!columns.some((c) => c?.role === 'measure' || c?.role === 'labelled-measure')) {
+    return 'no column of its header is an amount column yusuan knows';
+  }
+  return { columns, columnNumbers: columns.map(() => undefined), rowNoPosition };
+}
+
+/** A row of numbers (or the 合计 row) ends the header of a table without 栏次 row. */
+function isDataLike(line: Line): boolean {
+  const texts = nonEmpty(line);
+  if (texts.some((t) => isAmountText(t))) return true;
+  // a 合计 row with nothing else in it (a table published empty)
+  return texts.length === 1 && (compact(texts[0]) === '合计' || compact(texts[0]) === '总计');
+}
+
 // ---------------------------------------------------------------- sections
 
 interface Section {
@@ -235,6 +338,7 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
   const meta: Meta = {};
   let metaRef: SourceRef | undefined;
   let unitRef: SourceRef | undefined;
+  const headerLines: Line[] = [];
   const headerSignatures = new Set<string>();
   const headerWords = new Set<string>();
   let layout: ColumnLayout | undefined;
@@ -278,6 +382,18 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
         continue;
       }
       if (line.paragraph || headerSignatures.size >= HEADER_LIMIT) break;
+      if (headerLines.length > 0 && isDataLike(line)) {
+        const width = Math.max(line.cells.length, ...headerLines.map((h) => h.cells.length));
+        const found = layoutFromHeaders(headerLines, width, spec);
+        if (typeof found === 'string') {
+          fail(found, headerLines[0].ref);
+          return { meta, metaRef, end: i + 1, messages };
+        }
+        layout = found;
+        rows.push({ cells: line.cells, ref: line.ref });
+        continue;
+      }
+      headerLines.push(line);
       headerSignatures.add(signature);
       for (const t of texts) headerWords.add(compact(t));
       continue;
@@ -290,11 +406,15 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
   }
 
   if (!layout) {
-    if (headerSignatures.size > 0) {
-      fail('no 栏次 row numbering its columns was found, so its columns cannot be identified', titleLine.ref);
+    if (headerLines.length > 0 && !emptyNote) {
+      fail('neither a 栏次 row numbering its columns nor a row of amounts under its header was found', titleLine.ref);
     }
-    // a title without a grid (a table of contents entry): not a table
-    return { meta, metaRef, end: i, messages };
+    if (!emptyNote) {
+      // a title without a grid (a table of contents entry): not a table
+      return { meta, metaRef, end: i, messages };
+    }
+    // published empty with no grid to speak of: still a table of its kind
+    layout = { columns: [], columnNumbers: [] };
   }
   const unit = meta.unit === undefined ? undefined : knownUnit(meta.unit);
   const table: RecognizedTable = {
@@ -355,9 +475,11 @@ export function recognize(doc: ExtractedDocument): RecognizedDocument {
         });
       }
     }
-    if (meta.year !== undefined && fiscalYear === undefined) {
-      fiscalYear = meta.year;
-      fiscalYearRef = section.metaRef;
+    // 预算年度：2025, or the year the title begins with (2025年部门财务收支预算总表)
+    const year = meta.year ?? yearOfTitle(section.table.title);
+    if (year !== undefined && fiscalYear === undefined) {
+      fiscalYear = year;
+      fiscalYearRef = meta.year !== undefined ? section.metaRef : section.table.titleRef;
     }
     const existing = tables.get(kind);
     if (existing) appendContinuation(existing, section.table);

@@ -140,11 +140,18 @@ const MEASURES_OF: Partial<Record<TableKind, string[]>> = {
   soe_capital_expenditure: ['total', 'basic', 'project'],
 };
 
-/** Within a row: a total and the columns it is the sum of. */
+const REVENUE_SOURCES = ['fiscal_appropriation', 'fiscal_special_account', 'business', 'operating', 'superior_subsidy', 'affiliated_remittance', 'other'];
+
+/**
+ * Within a row: a total and the columns it is the sum of. An identity is
+ * checked where the table has the total's column and at least one part's
+ * (Shanghai's 收入预算总表 has no 小计 or 上年结转 columns).
+ */
 const ROW_IDENTITIES: Partial<Record<TableKind, [string, string[]][]>> = {
   revenue: [
     ['total', ['current_year_subtotal', 'carryover']],
-    ['current_year_subtotal', ['fiscal_appropriation', 'fiscal_special_account', 'business', 'operating', 'superior_subsidy', 'affiliated_remittance', 'other']],
+    ['current_year_subtotal', REVENUE_SOURCES],
+    ['total', [...REVENUE_SOURCES, 'carryover']],
   ],
   expenditure: [['total', ['basic', 'project', 'operating', 'remit_to_superior', 'subsidy_to_affiliates']]],
   fiscal_summary: [['total', ['general_budget', 'gov_fund', 'soe_capital']]],
@@ -167,9 +174,11 @@ const THREE_PUBLIC_SUMS: [string, string[]][] = [
 function checkRowIdentities(c: Checker, view: TableView): void {
   const identities = ROW_IDENTITIES[view.table.kind];
   if (!identities) return;
+  const columns = new Set(view.table.measures);
+  const applicable = identities.filter(([total, parts]) => columns.has(total) && parts.some((m) => columns.has(m)));
   for (const row of view.rows) {
     if (row.side !== 'expenditure' && view.table.kind !== 'revenue') continue;
-    for (const [total, parts] of identities) {
+    for (const [total, parts] of applicable) {
       if (![total, ...parts].some((m) => row.values.has(m))) continue;
       const item = row.values.get(total);
       c.compare(
@@ -352,8 +361,12 @@ function checkNarrative(c: Checker, facts: NarrativeFact[], views: Map<TableKind
     project_total: () => total('expenditure', 'project'),
     personnel_total: () => total('general_budget_basic_expenditure', 'personnel'),
     public_total: () => total('general_budget_basic_expenditure', 'public'),
-    // 机关运行经费 is defined as the 公用经费 of the department's offices
-    admin_cost: () => total('general_budget_basic_expenditure', 'public'),
+    // 机关运行经费: a row of its own where the "三公" table has one (Shanghai),
+    // else by definition the 公用经费 of the department's offices
+    admin_cost: () =>
+      views.get('three_public')?.rows.some((r) => r.label === '机关运行经费')
+        ? total('three_public', 'total', '机关运行经费')
+        : total('general_budget_basic_expenditure', 'public'),
     three_public_total: () =>
       views.get('three_public')?.rows.some((r) => r.label === '“三公”经费小计') ? total('three_public', 'total', '“三公”经费小计') : total('three_public', 'total'),
   };

@@ -14,10 +14,16 @@ import { splitAtColumns } from './grid.js';
 import { isSpace, joinLine, joinLines, groupLines, sliceRun, tidy, type Run } from './text.js';
 
 /** Chunks of a line are separated by gaps at least this wide (ems). */
-const CHUNK_GAP = 1.0;
+const CHUNK_GAP = 0.5;
+/** Whitespace inside one pdfjs item separates chunks from this width (ems). */
+const INNER_GAP = 1.0;
+/** Lines of one table are at most this far apart (ems), or 1.5 row pitches. */
+const ROW_GAP = 2.5;
 /** Lines that are document metadata, never table rows. */
 const META = /^(编制(部门|单位)|填报(部门|单位)|单位名称|部门名称|金额单位|单位|预算年度|年度)\s*[:：]/;
 const NUMBER = /^[-+]?[\d,]*\d(\.\d+)?%?$/;
+/** Text that starts a new row rather than continuing a wrapped cell. */
+const ROW_START = /^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、](?!\d)|其中[:：])/;
 
 interface Chunk {
   runs: Run[];
@@ -44,7 +50,10 @@ function splitWide(r: Run): Run[] {
     if (isSpace(r.text[i])) {
       let j = i;
       while (j < n && isSpace(r.text[j])) j++;
-      if (r.edges[j] - r.edges[i] >= CHUNK_GAP * r.size) {
+      // Widths inside an item are estimates: ask for a clearly wide gap, or
+      // the space of `栏次 1`.
+      const wide = r.edges[j] - r.edges[i] >= INNER_GAP * r.size;
+      if (wide || (/^\s*栏次$/.test(r.text.slice(start, i)) && /^\d/.test(r.text.slice(j)))) {
         if (i > start) out.push(sliceRun(r, start, i));
         start = j;
       }
@@ -90,7 +99,18 @@ export function streamTables(lines: Run[][]): { tables: StreamTable[]; rest: Run
     bottom: Math.max(...runs.map((r) => r.base)),
     size: Math.max(...runs.map((r) => r.size)),
   }));
-  const candidate = info.map((l) => l.chunks.length >= 2 && !META.test(l.chunks[0].text));
+  const isMeta = (l: LineInfo): boolean => l.chunks.some((c) => META.test(c.text));
+  const candidate = info.map((l) => l.chunks.length >= 2 && !isMeta(l));
+  // Lines of a table are close: within a few ems, or (sparse tables, rows
+  // set far apart) within the usual gap between two table lines.
+  const gaps: number[] = [];
+  for (let k = 1; k < info.length; k++) if (candidate[k] && candidate[k - 1]) gaps.push(info[k].top - info[k - 1].bottom);
+  gaps.sort((a, b) => a - b);
+  const usual = gaps.length ? gaps[gaps.length >> 1] : 0;
+  const near = (a: number, b: number): boolean => {
+    const gap = info[b].top - info[a].bottom;
+    return gap <= Math.max(ROW_GAP * info[a].size, 1.3 * usual);
+  };
   const tables: StreamTable[] = [];
   const used = new Set<number>();
   let i = 0;
@@ -103,18 +123,29 @@ export function streamTables(lines: Run[][]): { tables: StreamTable[]; rest: Run
     // sit inside (a label-only row, a wrapped cell) if another follows.
     let j = i;
     while (j + 1 < info.length) {
-      const gap = info[j + 1].top - info[j].bottom;
-      if (gap > 2.5 * info[j].size) break;
-      if (candidate[j + 1]) j++;
-      else if (
-        j + 2 < info.length &&
-        candidate[j + 2] &&
-        !META.test(info[j + 1].chunks[0]?.text ?? '') &&
-        info[j + 2].top - info[j + 1].bottom <= 2.5 * info[j + 1].size
-      )
-        j += 2;
+      if (candidate[j + 1] && near(j, j + 1)) {
+        j++;
+        continue;
+      }
+      // Up to three one-piece lines (wrapped cells, label-only rows) may
+      // sit inside, when a table line follows them.
+      let k = j + 1;
+      while (k < info.length && k <= j + 3 && !candidate[k] && !isMeta(info[k]) && near(k - 1, k) && info[k].size <= info[j].size + 0.5) k++;
+      if (k > j + 1 && k < info.length && candidate[k] && near(k - 1, k)) j = k;
       else break;
     }
+    // Header lines just above the first table line (one-piece lines of a
+    // multi-line header), up to a title (larger type) or the metadata.
+    while (
+      i > 0 &&
+      !used.has(i - 1) &&
+      !candidate[i - 1] &&
+      !isMeta(info[i - 1]) &&
+      info[i - 1].size <= info[i].size + 0.5 &&
+      near(i - 1, i) &&
+      info[i - 1].chunks.length > 0
+    )
+      i--;
     const region = info.slice(i, j + 1);
     const t = regionTable(region);
     if (t) {
@@ -130,6 +161,9 @@ function regionTable(region: LineInfo[]): StreamTable | null {
   const multi = region.filter((l) => l.chunks.length >= 2);
   const dataLines = region.filter((l) => l.chunks.some((c) => isNumeric(c.text)));
   if (multi.length < 3 || dataLines.length < 2 || !region.some((l) => l.chunks.length >= 3)) return null;
+  // Cells are short; sentences split at a gap are running text.
+  const lengths = region.flatMap((l) => l.chunks.map((c) => [...c.text].length)).sort((a, b) => a - b);
+  if (lengths[lengths.length >> 1] > 16) return null;
   const x0 = Math.min(...region.map((l) => l.chunks[0]?.x0 ?? Infinity));
   const x1 = Math.max(...region.map((l) => l.chunks[l.chunks.length - 1]?.x1 ?? -Infinity));
   const dataChunks = dataLines.flatMap((l) => l.chunks);
@@ -143,12 +177,13 @@ function regionTable(region: LineInfo[]): StreamTable | null {
     spans = lanci.chunks.map((c) => [c.x0, c.x1]);
   } else {
     spans = mergeSpans(dataChunks.map((c) => [c.x0, c.x1] as [number, number]));
-    // Header chunks alone in a gap: columns empty in every data row.
-    for (const l of region) {
-      if (dataLines.includes(l)) continue;
-      for (const c of l.chunks) {
-        if (!spans.some(([a, b]) => c.x1 > a && c.x0 < b)) spans.push([c.x0, c.x1]);
-      }
+    // Chunks of the header line right above the data standing alone in a
+    // gap: columns empty in every data row. (Header lines further up hold
+    // the headers spanning several columns.)
+    const firstData = region.indexOf(dataLines[0]);
+    const header = firstData > 0 ? region[firstData - 1] : undefined;
+    for (const c of header?.chunks ?? []) {
+      if (!spans.some(([a, b]) => c.x1 > a && c.x0 < b)) spans.push([c.x0, c.x1]);
     }
     spans.sort((a, b) => a[0] - b[0]);
   }
@@ -157,9 +192,8 @@ function regionTable(region: LineInfo[]): StreamTable | null {
   for (let k = 0; k + 1 < spans.length; k++) xs.push(borderBetween(spans[k], spans[k + 1], dataChunks));
   xs.push(Math.max(x1, spans[spans.length - 1][1]) + 1);
 
-  // Rows: one per line, wrapped text merged into the row above.
-  const rows: { cells: string[][]; numeric: boolean[]; bottom: number; size: number }[] = [];
-  for (const l of region) {
+  // Cells of each line.
+  const lineCells = region.map((l) => {
     const cells: string[][] = xs.slice(1).map(() => []);
     for (const c of l.chunks) {
       for (const r of c.runs) {
@@ -175,21 +209,41 @@ function regionTable(region: LineInfo[]): StreamTable | null {
         }
       }
     }
-    const texts = cells.map((c) => tidy(c.join(' ')));
-    const numeric = texts.map((t) => t !== '' && isNumeric(t));
+    return cells.map((c) => tidy(c.join(' ')));
+  });
+  // Rows: lines much closer together than the rows holding numbers are the
+  // wrapped lines of one row (a cell's text, or a row whose numbers sit
+  // between the lines of its label), as long as they do not collide.
+  const numericLine = lineCells.map((cells) => cells.some((t) => t !== '' && isNumeric(t)));
+  const pitches: number[] = [];
+  let last = -1;
+  region.forEach((l, k) => {
+    if (!numericLine[k]) return;
+    if (last >= 0 && k === last + 1) pitches.push(l.top - region[last].top);
+    last = k;
+  });
+  pitches.sort((a, b) => a - b);
+  const pitch = pitches.length ? pitches[pitches.length >> 1] : Infinity;
+  const rows: { cells: string[][]; bottom: number; top: number }[] = [];
+  region.forEach((l, k) => {
+    const texts = lineCells[k];
     const prev = rows[rows.length - 1];
     const wrapped =
-      prev &&
-      !numeric.some(Boolean) &&
-      l.top - prev.bottom < 0.6 * l.size &&
-      texts.every((t, k) => t === '' || (prev.cells[k].length > 0 && !prev.numeric[k]));
+      prev !== undefined &&
+      l.top - prev.top < 3 * l.size &&
+      l.top - region[k - 1].top < 0.7 * pitch &&
+      texts.every((t, c) => {
+        if (t === '' || prev.cells[c].length === 0) return true;
+        const before = prev.cells[c][prev.cells[c].length - 1];
+        return !isNumeric(t) && !isNumeric(before) && !ROW_START.test(t);
+      });
     if (wrapped) {
-      texts.forEach((t, k) => {
-        if (t) prev.cells[k].push(t);
+      texts.forEach((t, c) => {
+        if (t) prev.cells[c].push(t);
       });
       prev.bottom = l.bottom;
-    } else rows.push({ cells: texts.map((t) => (t ? [t] : [])), numeric, bottom: l.bottom, size: l.size });
-  }
+    } else rows.push({ cells: texts.map((t) => (t ? [t] : [])), bottom: l.bottom, top: l.top });
+  });
   return {
     top: region[0].top,
     bottom: region[region.length - 1].bottom,
@@ -214,8 +268,9 @@ function mergeSpans(spans: [number, number][]): [number, number][] {
 function borderBetween(a: [number, number], b: [number, number], chunks: Chunk[]): number {
   const lo = (a[0] + a[1]) / 2;
   const hi = (b[0] + b[1]) / 2;
+  // A chunk over both anchors spans columns (a title, a merged cell): no help.
   const blocks = chunks
-    .filter((c) => c.x1 > lo && c.x0 < hi)
+    .filter((c) => c.x1 > lo && c.x0 < hi && !(c.x0 <= lo && c.x1 >= hi))
     .map((c) => [Math.max(lo, c.x0), Math.min(hi, c.x1)] as [number, number]);
   const merged = mergeSpans(blocks);
   let best: [number, number] | null = null;

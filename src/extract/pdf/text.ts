@@ -114,14 +114,31 @@ export function runsFromItems(items: readonly unknown[], vt: Matrix): Run[] {
       // Rotated text: keep it where it starts, one em per character.
       width = total * size;
     }
-    const unit = total > 0 ? width / total : 0;
+    let unit = total > 0 ? width / total : 0;
+    // Spaces inside an item stand for gaps of any width (pdfjs puts one
+    // where the text jumps ahead): give them the width the visible
+    // characters leave over.
+    let spaceW = -1;
+    let spaces = 0;
+    let visible = 0;
+    for (let i = 0; i < chars.length; i++) {
+      if (chars[i] === ' ') spaces++;
+      else visible += weights[i];
+    }
+    if (spaces > 0 && horizontal) {
+      const left = width - visible * size;
+      if (left >= 0.15 * size * spaces) {
+        spaceW = left / spaces;
+        unit = size;
+      }
+    }
     // Edges per UTF-16 code unit, so that string indices line up.
     const edges: number[] = new Array(str.length + 1);
     let acc = x;
     let at = 0;
     for (let i = 0; i < chars.length; i++) {
       for (let k = 0; k < chars[i].length; k++) edges[at++] = acc;
-      acc += weights[i] * unit;
+      acc += spaceW >= 0 && chars[i] === ' ' ? spaceW : weights[i] * unit;
     }
     edges[at] = acc;
     runs[runs.length] = { text: str, x0: x, x1: x + width, base: y, size, edges };
