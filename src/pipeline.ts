@@ -5,6 +5,7 @@ import { extract } from './extract/index.js';
 import { DocumentError, type Message, type SourceFormat } from './ir.js';
 import { normalize, type NormalizedDocument } from './normalize/line-items.js';
 import { recognize, type RecognizedDocument } from './recognize/document.js';
+import { extractDisclosureTables, type DisclosureTables } from './recognize/disclosure.js';
 import { extractFacts, type NarrativeFact } from './recognize/facts.js';
 import { validate, type Check } from './validate/checks.js';
 
@@ -28,6 +29,8 @@ export interface DocumentResult {
   facts: NarrativeFact[];
   /** Every identity checked, passing ones included. */
   checks: Check[];
+  /** The disclosure's other tables: projects, indicators, procurement, assets, institutions. */
+  disclosure?: DisclosureTables;
   /** What a manifest says of the file: region, where it was published and when. */
   source?: SourceInfo;
   pipelineVersion: string;
@@ -81,7 +84,11 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string): Promi
     result.normalized = normalized;
     result.messages.push(...normalized.messages);
     result.facts = extractFacts(recognized.paragraphs);
-    result.checks = validate(normalized, result.facts);
+    const disclosure = extractDisclosureTables(extracted.blocks);
+    result.disclosure = disclosure;
+    // a problem in these tables leaves their amounts out, never the nine tables: a warning for the document
+    result.messages.push(...disclosure.messages.map((m) => ({ ...m, severity: m.severity === 'error' ? ('warning' as const) : m.severity })));
+    result.checks = validate(normalized, result.facts, disclosure.projects);
   } catch (e) {
     if (e instanceof DocumentError) {
       result.messages.push({ severity: 'error', stage: 'extract', rule: e.rule, text: e.message, ref: e.ref });

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { csvLine } from './csv.js';
+import { exportedName, RECORD_TABLES } from './records.js';
 
 /**
  * The datasets of the contract (SCHEMA.md), each a query over the store
@@ -148,6 +149,30 @@ export const DATASETS: Record<string, Dataset> = {
     foreignKeys: OF_DOCUMENT,
   }),
 };
+
+// the disclosure's other tables, from their declarations (records.ts)
+for (const table of RECORD_TABLES) {
+  DATASETS[table.name] = dataset({
+    name: table.name,
+    description: table.description,
+    fields: [
+      DOC_ID,
+      SOURCE_FILE,
+      DEPARTMENT_CODE,
+      FISCAL_YEAR,
+      SOURCE_REF,
+      ...table.columns.map((c) =>
+        c.kind === 'fen'
+          ? yuan(exportedName(c), c.description)
+          : field(c.name, c.kind === 'integer' ? 'integer' : 'string', c.description, c.required ? { required: true } : {}),
+      ),
+      field('row_no', 'integer', 'the row\'s number within the document', { required: true }),
+    ],
+    from: `FROM ${table.name}_dataset ORDER BY source_file, doc_id, row_no`,
+    primaryKey: ['doc_id', 'row_no'],
+    foreignKeys: OF_DOCUMENT,
+  });
+}
 
 export const LINE_ITEM_COLUMNS = DATASETS.line_items.columns;
 

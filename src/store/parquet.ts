@@ -18,7 +18,7 @@ import { DATASETS, type Dataset } from './datasets.js';
  * integer columns are BIGINT; everything else is VARCHAR (UTF-8 string).
  */
 
-export type ParquetType = 'VARCHAR' | 'BIGINT' | 'DECIMAL(18,2)';
+export type ParquetType = 'VARCHAR' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'DATE' | 'TIMESTAMPTZ' | 'DECIMAL(18,2)';
 
 export interface ParquetExport {
   dataset: string;
@@ -30,16 +30,44 @@ export interface ParquetExport {
 /** The column Hive-style partitions are made of. */
 export const PARTITION_COLUMN = 'fiscal_year';
 
-/** Computed columns of the views whose type SQLite does not declare. */
-const INTEGER_COLUMNS = new Set(['tables', 'line_items', 'size_bytes', 'pages', 'fiscal_year', 'code_level', 'seq', 'row_count']);
+/** A dataset's typed description of a column, where the dataset has one (`fields`). */
+interface FieldLike {
+  name: string;
+  type: string;
+  unit?: string;
+}
 
-/** The Parquet type of a dataset column: by name for amounts, else from SQLite's declared type. */
-export function parquetType(column: string, declared: string | null): ParquetType {
-  if (column.endsWith('_yuan')) return 'DECIMAL(18,2)';
+/** Computed columns of the views whose type SQLite does not declare, for datasets without typed fields. */
+const INTEGER_COLUMNS = new Set(['tables', 'line_items', 'size_bytes', 'pages', 'fiscal_year', 'code_level', 'seq', 'check_no']);
+
+/**
+ * The Parquet type of a dataset column: amounts (`*_yuan`, or a field in
+ * CNY) exact DECIMAL(18,2); otherwise the field's type where the dataset
+ * types its fields, else SQLite's declared type.
+ */
+export function parquetType(column: string, declared: string | null, field?: FieldLike): ParquetType {
+  if (column.endsWith('_yuan') || field?.unit === 'CNY') return 'DECIMAL(18,2)';
+  switch (field?.type) {
+    case 'integer':
+      return 'BIGINT';
+    case 'number':
+      return 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'date':
+      return 'DATE';
+    case 'datetime':
+      return 'TIMESTAMPTZ';
+    case 'string':
+      return 'VARCHAR';
+  }
   if (declared && /INT/i.test(declared)) return 'BIGINT';
   if (!declared && INTEGER_COLUMNS.has(column)) return 'BIGINT';
   return 'VARCHAR';
 }
+
+/** Types held as text while rows are appended, cast when written (an empty text is NULL). */
+const CAST_ON_WRITE = new Set<ParquetType>(['DATE', 'TIMESTAMPTZ']);
 
 const YUAN = /^(-?)(\d+)\.(\d{2})$/;
 
@@ -63,7 +91,12 @@ function appendValue(appender: DuckDBAppender, type: ParquetType, value: unknown
       if (typeof value === 'number' && Number.isInteger(value)) return appender.appendBigInt(BigInt(value));
       if (typeof value === 'string' && /^-?\d+$/.test(value)) return appender.appendBigInt(BigInt(value));
       throw new Error(`parquet export: ${column} holds ${JSON.stringify(value)}, not an integer`);
-    case 'VARCHAR':
+    case 'DOUBLE':
+      if (typeof value === 'string' && value.trim() === '') return appender.appendNull();
+      return appender.appendDouble(Number(value));
+    case 'BOOLEAN':
+      return appender.appendBoolean(value === true || value === 1 || value === 1n || value === '1' || value === 'true');
+    default:
       if (value instanceof Uint8Array) return appender.appendVarchar(Buffer.from(value).toString('utf8'));
       return appender.appendVarchar(String(value));
   }
@@ -88,15 +121,17 @@ function filesUnder(dir: string): string[] {
 async function exportDataset(db: Database.Database, connection: DuckDBConnection, dataset: Dataset, outDir: string): Promise<ParquetExport> {
   const statement = db.prepare(`SELECT ${dataset.columns.map(quoteIdent).join(', ')} ${dataset.from}`).raw(true).safeIntegers(true);
   const declared = new Map(statement.columns().map((c) => [c.name, c.type]));
-  const types = dataset.columns.map((c) => parquetType(c, declared.get(c) ?? null));
+  const fields = new Map(((dataset as { fields?: FieldLike[] }).fields ?? []).map((f) => [f.name, f]));
+  const types = dataset.columns.map((c) => parquetType(c, declared.get(c) ?? null, fields.get(c)));
+  const staged = types.map((t) => (CAST_ON_WRITE.has(t) ? 'VARCHAR' : t));
   const table = quoteIdent(`export_${dataset.name}`);
   await connection.run(`DROP TABLE IF EXISTS ${table}`);
-  await connection.run(`CREATE TABLE ${table} (${dataset.columns.map((c, i) => `${quoteIdent(c)} ${types[i]}`).join(', ')})`);
+  await connection.run(`CREATE TABLE ${table} (${dataset.columns.map((c, i) => `${quoteIdent(c)} ${staged[i]}`).join(', ')})`);
   const appender = await connection.createAppender(`export_${dataset.name}`);
   let rows = 0;
   try {
     for (const row of statement.iterate() as Iterable<unknown[]>) {
-      for (let i = 0; i < types.length; i++) appendValue(appender, types[i], row[i], dataset.columns[i]);
+      for (let i = 0; i < staged.length; i++) appendValue(appender, staged[i], row[i], dataset.columns[i]);
       appender.endRow();
       rows++;
     }
@@ -107,19 +142,25 @@ async function exportDataset(db: Database.Database, connection: DuckDBConnection
 
   const dir = join(outDir, dataset.name);
   rmSync(dir, { recursive: true, force: true });
+  const select = (columns: string[]) =>
+    `SELECT ${columns
+      .map((c) => {
+        const type = types[dataset.columns.indexOf(c)];
+        return CAST_ON_WRITE.has(type) ? `CAST(NULLIF(${quoteIdent(c)}, '') AS ${type}) AS ${quoteIdent(c)}` : quoteIdent(c);
+      })
+      .join(', ')} FROM ${table}`;
   const partitioned = dataset.columns.includes(PARTITION_COLUMN);
   if (!partitioned) {
     mkdirSync(dir, { recursive: true });
-    await connection.run(`COPY ${table} TO ${quoteString(join(dir, 'data_0.parquet'))} (FORMAT parquet)`);
+    await connection.run(`COPY (${select(dataset.columns)}) TO ${quoteString(join(dir, 'data_0.parquet'))} (FORMAT parquet)`);
   } else if (rows === 0) {
     // no partition to write: one empty file keeps the schema readable, in the layout of the others
     const empty = join(dir, `${PARTITION_COLUMN}=__HIVE_DEFAULT_PARTITION__`);
     mkdirSync(empty, { recursive: true });
-    const others = dataset.columns.filter((c) => c !== PARTITION_COLUMN).map(quoteIdent).join(', ');
-    await connection.run(`COPY (SELECT ${others} FROM ${table}) TO ${quoteString(join(empty, 'data_0.parquet'))} (FORMAT parquet)`);
+    const others = dataset.columns.filter((c) => c !== PARTITION_COLUMN);
+    await connection.run(`COPY (${select(others)}) TO ${quoteString(join(empty, 'data_0.parquet'))} (FORMAT parquet)`);
   } else {
-    mkdirSync(outDir, { recursive: true });
-    await connection.run(`COPY ${table} TO ${quoteString(dir)} (FORMAT parquet, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}))`);
+    await connection.run(`COPY (${select(dataset.columns)}) TO ${quoteString(dir)} (FORMAT parquet, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}))`);
   }
   await connection.run(`DROP TABLE ${table}`);
   return { dataset: dataset.name, files: filesUnder(dir), rows };

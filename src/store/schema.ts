@@ -1,3 +1,5 @@
+import { createTableSql, datasetViewSql, RECORD_TABLES } from './records.js';
+
 /**
  * The SQLite schema. Base tables hold what the pipeline found; the views
  * expose the datasets of the contract (SCHEMA.md), so that SQL users and
@@ -5,11 +7,13 @@
  */
 
 /** Bumped with any change of tables or views: a store of another version is not reused. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** amount_fen (integer 分) → exact 元 text with two decimals, in SQL. */
 export const yuanSql = (fen: string) =>
   `(CASE WHEN ${fen} IS NULL THEN NULL ELSE (CASE WHEN ${fen} < 0 THEN '-' ELSE '' END) || (abs(${fen}) / 100) || '.' || printf('%02d', abs(${fen}) % 100) END)`;
+
+const RECORDS_DDL = RECORD_TABLES.map((t) => `${createTableSql(t)}\n\n${datasetViewSql(t, yuanSql)}`).join('\n\n');
 
 export const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -192,4 +196,6 @@ SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department
        (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS line_items,
        d.size_bytes, d.pages, d.source_path, d.ingested_at, d.pipeline_version
 FROM documents d;
+
+${RECORDS_DDL}
 `;

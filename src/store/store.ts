@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { formatRef } from '../ir.js';
 import type { DocumentResult } from '../pipeline.js';
 import { departmentKey, parseRegion } from '../normalize/department.js';
+import { insertSql, RECORD_TABLES, recordValues } from './records.js';
 import { DDL, SCHEMA_VERSION } from './schema.js';
 
 /**
@@ -12,9 +13,15 @@ import { DDL, SCHEMA_VERSION } from './schema.js';
 export class Store {
   readonly db: Database.Database;
   private readonly statements;
+  private readonly records;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.records = RECORD_TABLES.map((table) => ({
+      table,
+      insert: db.prepare(insertSql(table)),
+      remove: db.prepare(`DELETE FROM ${table.name} WHERE doc_id = ?`),
+    }));
     this.statements = {
       stored: db.prepare('SELECT status, pipeline_version AS pipelineVersion FROM documents WHERE doc_id = ?'),
       deleteDoc: db.prepare('DELETE FROM documents WHERE doc_id = ?'),
@@ -81,6 +88,7 @@ export class Store {
       s.deleteMessages.run(result.docId);
       s.deleteChecks.run(result.docId);
       s.deleteFacts.run(result.docId);
+      for (const r of this.records) r.remove.run(result.docId);
       s.deleteDoc.run(result.docId);
       s.insertDoc.run({
         docId: result.docId,
@@ -110,6 +118,11 @@ export class Store {
       result.checks.forEach((c, seq) =>
         s.insertCheck.run(result.docId, seq, c.rule, c.severity, c.tableKind, c.code, c.label, c.measure, c.expectedFen, c.actualFen, c.message, formatRef(c.ref), c.involves.map((cell) => formatRef(cell.ref)).join(' ')),
       );
+      if (result.disclosure) {
+        for (const { table, insert } of this.records) {
+          table.records(result.disclosure).forEach((record, seq) => insert.run(result.docId, seq, ...recordValues(table, record)));
+        }
+      }
       result.facts.forEach((f, seq) =>
         s.insertFact.run(result.docId, seq, f.name, f.fen, f.unit, f.published, f.sentence, formatRef(f.ref)),
       );

@@ -2,6 +2,7 @@ import { formatRef, type SourceRef } from '../ir.js';
 import { UNIT_TO_YUAN, formatYuan } from '../normalize/amount.js';
 import type { LineItem, NormalizedDocument, NormalizedTable } from '../normalize/line-items.js';
 import type { Side, TableKind } from '../recognize/kinds.js';
+import type { Project } from '../recognize/disclosure.js';
 import type { NarrativeFact } from '../recognize/facts.js';
 
 /**
@@ -384,7 +385,21 @@ function checkNarrative(c: Checker, facts: NarrativeFact[], views: Map<TableKind
   }
 }
 
-export function validate(doc: NormalizedDocument, facts: NarrativeFact[] = []): Check[] {
+/** Σ the budgets of the performance-target tables = the project 合计 of table 3. */
+function checkProjects(c: Checker, projects: Project[], expenditure: TableView | undefined): void {
+  const budgets = projects.filter((p) => p.budgetFen !== undefined && p.unit !== undefined);
+  if (!expenditure || budgets.length === 0) return;
+  const total = expenditure.rows.find((r) => r.code === '' && isTotalLabel(r.label))?.values.get('project');
+  c.compare(
+    'projects-total',
+    { table: expenditure, label: '合计', measure: 'project', ref: total?.ref },
+    termOf(total, expenditure.table),
+    budgets.map((p) => ({ fen: p.budgetFen!, halfUnit: halfUnitOf(p.unit!, 2) })),
+    `the sum of the budgets of the ${budgets.length} project performance-target tables`,
+  );
+}
+
+export function validate(doc: NormalizedDocument, facts: NarrativeFact[] = [], projects: Project[] = []): Check[] {
   const c = new Checker();
   const views = new Map<TableKind, TableView>(doc.tables.map((t) => [t.kind, viewOf(t)]));
   for (const view of views.values()) {
@@ -417,6 +432,7 @@ export function validate(doc: NormalizedDocument, facts: NarrativeFact[] = []): 
   checkAcross(c, v('general_budget_basic_expenditure'), 'total', v('general_budget_expenditure'), 'basic', 'total');
   checkRevenueSources(c, v('revenue_expenditure_summary'), v('fiscal_summary'));
   checkNarrative(c, facts, views);
+  checkProjects(c, projects, v('expenditure'));
   return [...c.checks, ...likelyWrongCells(c.checks, views)];
 }
 
