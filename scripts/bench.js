@@ -1,26 +1,35 @@
 #!/usr/bin/env node
-// npm run bench [-- --copies 1000 --concurrency 4]
+// npm run bench [-- --copies 1000 --workers 0,2 --rounds 5 --only text,pdf,docx]
 //
-// Ingests the text corpus many times over into a fresh SQLite store and prints
-// figures: documents/s, line items/s, peak RSS. Copies differ by one trailing
-// line so that none is deduplicated. Figures, not assertions: speed goals live
-// here, not in the tests.
+// Prints figures, asserts nothing: speed goals live here, not in the tests.
+// - text: the text corpus ingested many times over into a fresh SQLite store
+//   (copies differ by one trailing line, so none is deduplicated), at two
+//   corpus sizes (peak RSS should not grow with the count), per worker count;
+// - pdf: the PDFs of corpus/ through the whole pipeline, against raw pdfjs-dist
+//   getTextContent and `pdftotext -layout` (poppler-utils) on the same files;
+// - docx: the DOCX fixtures through the whole pipeline.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { ingest } from '../dist/ingest.js';
+import { processBytes } from '../dist/pipeline.js';
 
 const { values } = parseArgs({
   options: {
     copies: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '4' },
-    keep: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '0,2' },
+    rounds: { type: 'string', default: '5' },
+    only: { type: 'string', default: 'text,pdf,docx' },
   },
 });
 const root = new URL('../', import.meta.url).pathname;
-const seedsDir = join(root, 'corpus', 'seeds');
-const seeds = readdirSync(seedsDir).filter((f) => f.endsWith('.txt')).map((f) => readFileSync(join(seedsDir, f)));
+const only = new Set(values.only.split(','));
+const rounds = Number(values.rounds);
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const filesIn = (dir, ext) => readdirSync(dir).filter((f) => f.endsWith(ext)).map((f) => join(dir, f));
 
 /** Peak RSS while fn runs, sampled every 20 ms. */
 async function withPeakRss(fn) {
@@ -28,40 +37,119 @@ async function withPeakRss(fn) {
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   try {
     const result = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, peak };
+    return { result, peak: Math.max(peak, process.memoryUsage().rss) };
   } finally {
     clearInterval(timer);
   }
 }
 
-const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+async function timed(fn) {
+  const start = performance.now();
+  const result = await fn();
+  return { result, seconds: (performance.now() - start) / 1000 };
+}
 
-async function benchText(copies) {
+async function benchText(copies, workers) {
+  const seeds = filesIn(join(root, 'corpus', 'seeds'), '.txt').map((f) => readFileSync(f));
   const work = mkdtempSync(join(tmpdir(), 'yusuan-bench-'));
   const dir = join(work, 'corpus');
   mkdirSync(dir);
   for (let i = 0; i < copies; i++) {
-    const seed = seeds[i % seeds.length];
-    writeFileSync(join(dir, `copy-${String(i).padStart(6, '0')}.txt`), Buffer.concat([seed, Buffer.from(`\n副本 ${i}\n`)]));
+    writeFileSync(join(dir, `copy-${String(i).padStart(6, '0')}.txt`), Buffer.concat([seeds[i % seeds.length], Buffer.from(`\n副本 ${i}\n`)]));
   }
   const db = join(work, 'bench.sqlite');
-  const { result: summary, peak } = await withPeakRss(() => ingest([dir], { db, concurrency: Number(values.concurrency) }));
+  const { result: summary, peak } = await withPeakRss(() => ingest([dir], { db, workers }));
   const seconds = summary.elapsedMs / 1000;
   const size = statSync(db).size + (statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0);
   console.log(
-    [
-      `text layouts, ${copies} documents`,
-      `  ${(copies / seconds).toFixed(0)} documents/s, ${(summary.lineItems / seconds).toFixed(0)} line items/s (${seconds.toFixed(2)} s)`,
-      `  ok ${summary.ok}, failed ${summary.failed}; peak RSS ${mb(peak)}; database ${mb(size)}`,
-    ].join('\n'),
+    `  ${String(copies).padStart(6)} documents, ${workers} worker(s): ${(copies / seconds).toFixed(0)} documents/s, ` +
+      `${(summary.lineItems / seconds).toFixed(0)} line items/s, peak RSS ${mb(peak)}, database ${mb(size)} (ok ${summary.ok}, failed ${summary.failed})`,
   );
-  if (!values.keep) rmSync(work, { recursive: true, force: true });
-  return { copies, seconds, peak };
+  rmSync(work, { recursive: true, force: true });
+  return { copies, seconds, peak, rate: copies / seconds };
 }
 
-console.log(`yusuan bench — node ${process.version}, ${(await import('node:os')).cpus().length} cores, concurrency ${values.concurrency}\n`);
-const copies = Number(values.copies);
-const small = await benchText(Math.max(50, Math.floor(copies / 10)));
-const large = await benchText(copies);
-console.log(`\npeak RSS at ${large.copies} vs ${small.copies} documents: ${((100 * large.peak) / small.peak - 100).toFixed(1)}% more`);
+async function rawPdfjsPages(files) {
+  let pages = 0;
+  for (const file of files) {
+    const doc = await pdfjs.getDocument({ data: new Uint8Array(readFileSync(file)), isEvalSupported: false, verbosity: 0 }).promise;
+    for (let n = 1; n <= doc.numPages; n++) {
+      const page = await doc.getPage(n);
+      await page.getTextContent();
+      page.cleanup();
+      pages++;
+    }
+    await doc.destroy();
+  }
+  return pages;
+}
+
+async function benchPdf() {
+  const files = [...filesIn(join(root, 'corpus', 'real'), '.pdf'), ...filesIn(join(root, 'corpus', 'fixtures', 'pdf'), '.pdf')];
+  const bytes = files.map((f) => readFileSync(f));
+  console.log(`\nPDF: ${files.length} files (corpus/real and corpus/fixtures/pdf), ${rounds} rounds, in one thread`);
+  await rawPdfjsPages(files.slice(0, 1)); // warm up both paths
+  await processBytes(bytes[0], files[0]);
+  const raw = await timed(async () => {
+    let pages = 0;
+    for (let r = 0; r < rounds; r++) pages += await rawPdfjsPages(files);
+    return pages;
+  });
+  const { result: ours, peak } = await withPeakRss(() =>
+    timed(async () => {
+      let pages = 0;
+      for (let r = 0; r < rounds; r++) for (let i = 0; i < files.length; i++) pages += (await processBytes(bytes[i], files[i])).pages ?? 0;
+      return pages;
+    }),
+  );
+  const rawRate = raw.result / raw.seconds;
+  const ourRate = ours.result / ours.seconds;
+  console.log(`  raw pdfjs-dist getTextContent: ${rawRate.toFixed(0)} pages/s`);
+  console.log(
+    `  yusuan (extract → … → validate): ${ourRate.toFixed(0)} pages/s, ${((files.length * rounds) / ours.seconds).toFixed(1)} documents/s, ` +
+      `${((100 * ourRate) / rawRate).toFixed(0)}% of raw pdfjs; peak RSS ${mb(peak)}`,
+  );
+  const probe = spawnSync('pdftotext', ['-v'], { encoding: 'utf8' });
+  if (probe.error) {
+    console.log('  pdftotext -layout: not installed (apt-get install poppler-utils)');
+  } else {
+    const t = await timed(async () => {
+      for (let r = 0; r < rounds; r++) for (const f of files) spawnSync('pdftotext', ['-layout', f, '/dev/null']);
+    });
+    console.log(`  pdftotext -layout: ${(raw.result / t.seconds).toFixed(0)} pages/s (a process per file)`);
+  }
+}
+
+async function benchDocx() {
+  const files = filesIn(join(root, 'corpus', 'fixtures', 'docx'), '.docx');
+  const bytes = files.map((f) => readFileSync(f));
+  console.log(`\nDOCX: ${files.length} files (corpus/fixtures/docx), ${rounds} rounds, in one thread`);
+  const { result: run, peak } = await withPeakRss(() =>
+    timed(async () => {
+      for (let r = 0; r < rounds; r++) for (let i = 0; i < files.length; i++) await processBytes(bytes[i], files[i]);
+    }),
+  );
+  console.log(`  yusuan: ${((files.length * rounds) / run.seconds).toFixed(1)} documents/s; peak RSS ${mb(peak)}`);
+}
+
+console.log(`yusuan bench — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'})\n`);
+if (only.has('text')) {
+  const copies = Number(values.copies);
+  const counts = [...new Set([Math.max(50, Math.floor(copies / 10)), copies])];
+  console.log(`text layouts (corpus/seeds), ingest into SQLite:`);
+  const results = {};
+  for (const workers of values.workers.split(',').map(Number)) {
+    for (const count of counts) results[`${workers}:${count}`] = await benchText(count, workers);
+  }
+  const [w0, w1] = values.workers.split(',').map(Number);
+  const big = counts.at(-1);
+  const small = counts[0];
+  if (results[`${w0}:${big}`] && results[`${w0}:${small}`]) {
+    console.log(`  peak RSS at ${big} vs ${small} documents (${w0} workers): ${((100 * results[`${w0}:${big}`].peak) / results[`${w0}:${small}`].peak - 100).toFixed(1)}% more`);
+  }
+  if (w1 !== undefined && results[`${w1}:${big}`]) {
+    console.log(`  ${w1} workers vs ${w0}: ${(results[`${w1}:${big}`].rate / results[`${w0}:${big}`].rate).toFixed(2)}× the documents/s`);
+  }
+}
+if (only.has('pdf')) await benchPdf();
+if (only.has('docx')) await benchDocx();
