@@ -327,6 +327,17 @@ describe('synthetic PDFs', () => {
     expect(paragraphs(doc.blocks).map((p) => p.text)).toEqual(['部门预算支出总表', '预算年度：2025', '单位：万元', '注：本表为无框线测试表。']);
   });
 
+  it('running headers are kept once, page-number footers dropped', async () => {
+    const doc = await extractFile(join(BAD, 'running-header.pdf'));
+    expect(doc.blocks.map((b) => `${b.ref.page}:${b.kind === 'paragraph' ? b.text : 'T'}`)).toEqual([
+      '1:上海市测试区2025年区级部门预算',
+      '1:第1部分 正文内容。',
+      '2:第2部分 正文内容。',
+      '3:第3部分 正文内容。',
+    ]);
+    expect(doc.sourceLines?.[2]).toContain('第3页 共3页');
+  });
+
   it('does not touch the caller’s bytes', async () => {
     const bytes = new Uint8Array(readFileSync(join(BAD, 'ruled-table.pdf')));
     const copy = bytes.slice();

@@ -116,7 +116,7 @@ interface PageResult {
 /** Removes page numbers and running headers/footers. */
 function dropMargins(pages: PageResult[]): void {
   const key = (t: string): string => t.replace(/\s+/g, '').replace(/\d+/g, '#');
-  const inMargin = (l: PlacedLine, h: number): boolean => l.bottom < 0.1 * h || l.top > 0.9 * h;
+  const inMargin = (l: PlacedLine, h: number): boolean => l.bottom < 0.08 * h || l.top > 0.92 * h;
   const counts = new Map<string, number>();
   for (const p of pages) {
     const seen = new Set<string>();
@@ -126,11 +126,18 @@ function dropMargins(pages: PageResult[]): void {
     for (const k of seen) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   const repeatMin = Math.max(3, Math.ceil(pages.length * 0.3));
+  // A repeated line is kept where it first appears (it may be a title that
+  // a long table repeats on every page), dropped after.
+  const kept = new Set<string>();
   for (const p of pages) {
     p.items = p.items.filter((it) => {
       if (it.kind !== 'line' || !inMargin(it, p.height)) return true;
       if (pageNumberLike(it.text)) return false;
-      return (counts.get(key(it.text)) ?? 0) < repeatMin;
+      const k = key(it.text);
+      if ((counts.get(k) ?? 0) < repeatMin) return true;
+      if (kept.has(k)) return false;
+      kept.add(k);
+      return true;
     });
   }
 }

@@ -223,11 +223,18 @@ interface XrefEntry {
 
 const MAX_DECODED = 64 * 1024 * 1024;
 
+/** A decoded object stream: object number → index, index → offset. */
+interface ObjStream {
+  bytes: Uint8Array;
+  offsets: Map<number, number>;
+  byIndex: number[];
+}
+
 /** A PDF file's objects, resolved lazily. */
 export class PdfFile {
   private readonly xref = new Map<number, XrefEntry>();
   private readonly cache = new Map<number, PdfValue>();
-  private readonly objStreams = new Map<number, { bytes: Uint8Array; offsets: Map<number, number> }>();
+  private readonly objStreams = new Map<number, ObjStream>();
   trailer: PdfDict = new Map();
 
   constructor(readonly bytes: Uint8Array) {
@@ -263,7 +270,7 @@ export class PdfFile {
     let v: PdfValue | undefined;
     if (!e) v = undefined;
     else if (e.type === 1) v = this.readIndirect(this.bytes, e.offset, num);
-    else v = this.readFromObjStream(e.offset, e.index, num);
+    else v = this.readFromObjStream(e.offset, e.index);
     this.cache.set(num, v ?? null);
     return v;
   }
@@ -456,7 +463,7 @@ export class PdfFile {
     return v;
   }
 
-  private objStream(num: number): { bytes: Uint8Array; offsets: Map<number, number> } {
+  private objStream(num: number): ObjStream {
     let os = this.objStreams.get(num);
     if (os) return os;
     const s = this.object(num);
@@ -473,17 +480,15 @@ export class PdfFile {
       offsets.set(objNum, i);
       byIndex.push(first + off);
     }
-    os = { bytes: data, offsets };
-    (os as { byIndex?: number[] }).byIndex = byIndex;
+    os = { bytes: data, offsets, byIndex };
     this.objStreams.set(num, os);
     return os;
   }
 
-  private readFromObjStream(streamNum: number, index: number, num: number): PdfValue | undefined {
-    const os = this.objStream(streamNum) as { bytes: Uint8Array; byIndex?: number[] };
-    const at = os.byIndex?.[index];
+  private readFromObjStream(streamNum: number, index: number): PdfValue | undefined {
+    const os = this.objStream(streamNum);
+    const at = os.byIndex[index];
     if (at === undefined) return undefined;
-    void num;
     return new ObjParser(os.bytes, at).parse();
   }
 }

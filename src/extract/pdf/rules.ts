@@ -9,7 +9,7 @@
  *    the text extraction; used when the content cannot be read directly
  *    (unusual filters, encryption, a damaged file that pdfjs repaired).
  */
-import { PdfFile, PdfName, PdfRef, PdfStream, Unsupported, type PdfDict, type PdfValue } from './objects.js';
+import { PdfFile, PdfName, PdfRef, PdfStream, Unsupported, type PdfDict } from './objects.js';
 
 export interface HRule {
   y: number;
@@ -227,7 +227,6 @@ export class ContentRuleReader {
   }
 
   private run(b: Uint8Array, resources: PdfDict | undefined, gs0: GState, sink: PathSink, depth: number): void {
-    const f = this.file;
     const n = b.length;
     let gs: GState = { ...gs0 };
     const stack: GState[] = [];
@@ -635,4 +634,3 @@ export function operatorListRules(fnArray: number[], argsArray: unknown[], OPS: 
   return sink.rules;
 }
 
-export type { PdfValue };

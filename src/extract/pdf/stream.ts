@@ -11,7 +11,7 @@
  * Borders go in the middle of the widest empty gap between two columns.
  */
 import { splitAtColumns } from './grid.js';
-import { isSpace, joinLine, joinLines, groupLines, sliceRun, tidy, type Run } from './text.js';
+import { isSpace, joinLine, joinLines, sliceRun, tidy, type Run } from './text.js';
 
 /** Chunks of a line are separated by gaps at least this wide (ems). */
 const CHUNK_GAP = 0.5;
@@ -282,4 +282,3 @@ function borderBetween(a: [number, number], b: [number, number], chunks: Chunk[]
   return best ? (best[0] + best[1]) / 2 : (a[1] + b[0]) / 2;
 }
 
-export { groupLines };
