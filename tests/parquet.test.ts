@@ -102,6 +102,32 @@ describe('parquet export', () => {
     expect(parquetType('value_yuan', null)).toBe('DECIMAL(18,2)');
   });
 
+  it('types every column of every dataset as the dataset describes it', async () => {
+    const duckName: Record<string, string> = { TIMESTAMPTZ: 'TIMESTAMP WITH TIME ZONE' };
+    const store = Store.open(db, { readonly: true });
+    try {
+      for (const w of written) {
+        const dataset = DATASETS[w.dataset];
+        const declared = new Map(store.db.prepare(`SELECT * ${dataset.from}`).columns().map((c) => [c.name, c.type]));
+        const fields = new Map(((dataset as { fields?: { name: string; type: string; unit?: string }[] }).fields ?? []).map((f) => [f.name, f]));
+        const glob = join(out, w.dataset, '**', '*.parquet').replace(/'/g, "''");
+        const schema = await read(`DESCRIBE SELECT * FROM read_parquet('${glob}', hive_partitioning = true)`);
+        for (const { column_name, column_type } of schema as { column_name: string; column_type: string }[]) {
+          if (column_name === 'fiscal_year') continue; // from the path
+          const expected = parquetType(column_name, declared.get(column_name) ?? null, fields.get(column_name));
+          expect(column_type, `${w.dataset}.${column_name}`).toBe(duckName[expected] ?? expected);
+          if (column_name.endsWith('_yuan')) expect(column_type).toBe('DECIMAL(18,2)');
+        }
+      }
+      const [{ n }] = await read(
+        `SELECT count(ingested_at)::INTEGER AS n FROM read_parquet('${join(out, 'documents', '**', '*.parquet').replace(/'/g, "''")}', hive_partitioning = true)`,
+      );
+      expect(n).toBe(written.find((w) => w.dataset === 'documents')!.rows);
+    } finally {
+      store.close();
+    }
+  });
+
   it('keeps every line item exactly, row by row', async () => {
     const store = Store.open(db, { readonly: true });
     try {

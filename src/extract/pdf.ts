@@ -14,7 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type * as Pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import {
   DocumentError,
   type Block,
@@ -35,20 +35,35 @@ const CMAP_URL = path.join(pdfjsDir, 'cmaps') + path.sep;
 const STANDARD_FONT_URL = path.join(pdfjsDir, 'standard_fonts') + path.sep;
 
 /**
+ * pdfjs-dist, loaded on the first PDF (text-only runs never pay for it).
+ *
  * pdfjs runs its "worker" in this thread when there is no Worker (Node):
- * hand it the worker module directly, so that nothing is fetched or
+ * it is handed the worker module directly, so that nothing is fetched or
  * resolved at run time.
+ *
+ * The legacy build installs core-js polyfills that replace native built-ins
+ * for the whole process: on Node 20 a spec-conformance probe forces a
+ * JavaScript Array.prototype.push, 2–3× slower than the native one, for every
+ * array of every stage. The natives are put back once pdfjs is loaded (they
+ * differ only on arrays with a non-writable length, which pdfjs does not use).
  */
-let workerReady: Promise<void> | undefined;
-function ensureWorker(): Promise<void> {
-  workerReady ??= (async () => {
-    const g = globalThis as { pdfjsWorker?: unknown };
-    if (!g.pdfjsWorker) {
+let loaded: Promise<typeof Pdfjs> | undefined;
+function loadPdfjs(): Promise<typeof Pdfjs> {
+  loaded ??= (async () => {
+    const natives = { push: Array.prototype.push, stringify: JSON.stringify, parse: JSON.parse };
+    try {
+      const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+      const g = globalThis as { pdfjsWorker?: unknown };
       // @ts-expect-error -- the worker module has no type declarations.
-      g.pdfjsWorker = await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
+      g.pdfjsWorker ??= await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
+      return pdfjs;
+    } finally {
+      Array.prototype.push = natives.push;
+      JSON.stringify = natives.stringify;
+      JSON.parse = natives.parse;
     }
   })();
-  return workerReady;
+  return loaded;
 }
 
 const MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
@@ -294,7 +309,7 @@ export const pdfExtractor: Extractor = {
     if (findMagic(bytes) < 0) {
       throw new DocumentError('The file is not a PDF: it does not start with the PDF signature "%PDF-".', 'pdf-corrupt');
     }
-    await ensureWorker();
+    const pdfjs = await loadPdfjs();
     const messages: Message[] = [];
     // pdfjs takes ownership of (detaches) the buffer it is given: pass a copy.
     const task = pdfjs.getDocument({
@@ -312,7 +327,7 @@ export const pdfExtractor: Extractor = {
       stopAtErrors: false,
       verbosity: 0,
     });
-    let doc: pdfjs.PDFDocumentProxy;
+    let doc: Pdfjs.PDFDocumentProxy;
     try {
       doc = await task.promise;
     } catch (err) {
@@ -331,7 +346,7 @@ export const pdfExtractor: Extractor = {
       const all: TextStats = { chars: 0, bad: 0, cjk: 0 };
       const noText: number[] = [];
       for (let p = 1; p <= doc.numPages; p++) {
-        let page: pdfjs.PDFPageProxy;
+        let page: Pdfjs.PDFPageProxy;
         try {
           page = await doc.getPage(p);
         } catch (err) {
