@@ -239,6 +239,8 @@ interface Line {
   texts: string[];
   /** Compact cell texts (NFKC, no whitespace), for matching. */
   keys: string[];
+  /** Whether the line starts one of the tables read here (computed once: lines are tested many times). */
+  startsTable?: boolean;
 }
 
 const stripBookmarks = (text: string) => text.replace(/\[bookmark:[^\]]*\]/g, '');
@@ -472,13 +474,11 @@ function isInstitutionHeader(line: Line): boolean {
 
 /** A line that starts another table: every reader stops there. */
 function startsTable(line: Line): boolean {
-  return (
+  line.startsTable ??=
     projectTitle(line) !== undefined ||
-    isProcurementHeader(line) ||
-    isAssetHeader(line) ||
-    isInstitutionHeader(line) ||
-    (soleText(line) !== undefined && [PROCUREMENT_TITLE, ASSETS_TITLE, INSTITUTIONS_TITLE].some((t) => t.test(compact(soleText(line)!))))
-  );
+    (line.keys.some((k) => HEADER_HINT.test(k)) && (isProcurementHeader(line) || isAssetHeader(line) || isInstitutionHeader(line))) ||
+    (soleText(line) !== undefined && [PROCUREMENT_TITLE, ASSETS_TITLE, INSTITUTIONS_TITLE].some((t) => t.test(compact(soleText(line)!))));
+  return line.startsTable;
 }
 
 /**
@@ -954,6 +954,12 @@ function readInstitutions(lines: Line[], start: number, out: DisclosureTables): 
 
 // ---------------------------------------------------------------- entry point
 
+/**
+ * Words one of the header cells of every table read here holds: most rows
+ * (those of the nine tables) are passed over on this test alone.
+ */
+const HEADER_HINT = /采购|指标|价值|金额|名称|项目编|项目代/;
+
 export function extractDisclosureTables(blocks: Block[]): DisclosureTables {
   const lines = toLines(blocks);
   const out: DisclosureTables = { projects: [], indicators: [], procurement: [], assets: [], institutions: [], messages: [] };
@@ -961,7 +967,7 @@ export function extractDisclosureTables(blocks: Block[]): DisclosureTables {
     const line = lines[i];
     let next = i + 1;
     if (projectTitle(line) !== undefined) next = readProject(lines, i, out);
-    else if (!line.paragraph) {
+    else if (!line.paragraph && line.keys.some((k) => HEADER_HINT.test(k))) {
       if (isProcurementHeader(line)) next = readProcurement(lines, i, out);
       else if (isAssetHeader(line)) next = readAssets(lines, i, out);
       else if (isInstitutionHeader(line)) next = readInstitutions(lines, i, out);
