@@ -3,6 +3,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import PQueue from 'p-queue';
 import { lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult, type SourceInfo } from './pipeline.js';
 import { parseCsv } from './store/csv.js';
+import { inShard, type Shard } from './store/merge.js';
 import { Store } from './store/store.js';
 import { WorkerPool } from './workers.js';
 import { countBySeverity } from './validate/checks.js';
@@ -57,7 +58,8 @@ export interface IngestProgress {
 export interface FileOutcome {
   path: string;
   docId: string;
-  status: 'ok' | 'failed' | 'unchanged';
+  /** `elsewhere`: the document belongs to another shard. */
+  status: 'ok' | 'failed' | 'unchanged' | 'elsewhere';
   error: string;
   /** Another file of this run with the same bytes. */
   duplicateOf?: string;
@@ -75,6 +77,8 @@ export interface IngestSummary {
   ok: number;
   failed: number;
   unchanged: number;
+  /** Files of other shards, left to them. */
+  elsewhere: number;
   tables: number;
   lineItems: number;
   pages: number;
@@ -94,6 +98,8 @@ export interface IngestOptions {
   timeLimitMs?: number;
   /** A CSV with columns file, region, source_url, published_date: what is known of each file. */
   manifest?: string;
+  /** Only the documents of this shard (by sha256), so that n machines ingest disjoint parts. */
+  shard?: Shard;
   /** Read documents again even when stored by this pipeline version. */
   force?: boolean;
   onProgress?: (progress: IngestProgress) => void;
@@ -180,7 +186,9 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
             const twin = inThisRun.get(docId);
             inThisRun.set(docId, twin ?? path);
             const stored = options.force ? undefined : store.stored(docId);
-            if (twin !== undefined) {
+            if (options.shard && !inShard(docId, options.shard)) {
+              outcomes[index] = { path, docId, status: 'elsewhere', error: '', tables: 0, lineItems: 0, warnings: 0 };
+            } else if (twin !== undefined) {
               // the same bytes under another name: one document, stored once
               outcomes[index] = { path, docId, status: 'unchanged', error: '', duplicateOf: twin, tables: 0, lineItems: 0, warnings: 0 };
             } else if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) {
@@ -206,6 +214,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     ok: outcomes.filter((o) => o.status === 'ok').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
     unchanged: outcomes.filter((o) => o.status === 'unchanged').length,
+    elsewhere: outcomes.filter((o) => o.status === 'elsewhere').length,
     tables: sum((o) => o.tables),
     lineItems: sum((o) => o.lineItems),
     pages: sum((o) => o.pages ?? 0),

@@ -84,8 +84,26 @@ describe('the yusuan command', () => {
     expect(run.stdout).toMatch(/error\s+L1126\s+table 5 \(部门预算一般公共预算财政拨款支出表\): 2010301 行政运行, total/);
   });
 
+  it('ingests in shards that merge into what one ingest stores', () => {
+    const whole = join(dir, 'whole.sqlite');
+    yusuan('ingest', SEEDS, '--db', whole, '--workers', '0');
+    const parts = ['1/3', '2/3', '3/3'].map((shard, i) => {
+      const part = join(dir, `part${i}.sqlite`);
+      const run = yusuan('ingest', SEEDS, '--db', part, '--shard', shard, '--workers', '0');
+      expect(run.status).toBe(0);
+      return part;
+    });
+    const merged = join(dir, 'merged.sqlite');
+    expect(yusuan('merge', ...parts, '--db', merged).status).toBe(0);
+    const items = (db: string) => parseCsv(yusuan('export', '--db', db).stdout);
+    const sortRows = (rows: Record<string, string>[]) => rows.map((r) => JSON.stringify(r)).sort();
+    expect(sortRows(items(merged))).toEqual(sortRows(items(whole)));
+    expect(yusuan('merge', ...parts, '--db', merged).stdout).toMatch(/0 document\(s\) copied, 5 already there/);
+    expect(yusuan('ingest', SEEDS, '--db', join(dir, 'bad.sqlite'), '--shard', '4/3').stderr).toMatch(/--shard: a shard is written i\/n/);
+  });
+
   it('has --help on every command and a clear usage error', () => {
-    for (const command of ['ingest', 'export', 'query', 'validate', 'trace']) {
+    for (const command of ['ingest', 'export', 'query', 'validate', 'trace', 'merge']) {
       const help = yusuan(command, '--help');
       expect(help.status).toBe(0);
       expect(help.stdout).toContain(`yusuan ${command}`);

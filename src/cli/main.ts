@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ingest, type IngestSummary } from '../ingest.js';
 import { writeDataPackage } from '../store/datapackage.js';
+import { mergeStores, parseShard } from '../store/merge.js';
 import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
 import { Store } from '../store/store.js';
 import { trace, TraceError } from '../trace.js';
@@ -35,6 +36,7 @@ function printSummary(summary: IngestSummary, db: string): void {
   const kept = summary.unchanged - twins.length;
   if (kept > 0) out.write(`  unchanged  ${kept} document(s) already stored, left as they were\n`);
   if (twins.length > 0) out.write(`  duplicates ${twins.length} file(s) with the same content as another file of this run, stored once\n`);
+  if (summary.elsewhere > 0) out.write(`  elsewhere  ${summary.elsewhere} file(s) of other shards, left to them\n`);
   out.write(`  failed     ${summary.failed} document(s)\n`);
   const failed = summary.outcomes.filter((o) => o.status === 'failed');
   if (failed.length > 0) {
@@ -59,7 +61,7 @@ function printSummary(summary: IngestSummary, db: string): void {
 const commands: Record<string, Command> = {
   ingest: {
     summary: 'read disclosures (files or folders) into the SQLite store',
-    usage: `yusuan ingest <file|folder>... [--db ${DEFAULT_DB}] [--workers N] [--manifest FILE.csv] [--force]
+    usage: `yusuan ingest <file|folder>... [--db ${DEFAULT_DB}] [--workers N] [--manifest FILE.csv] [--shard i/n] [--force]
 
 Reads every document (.txt, .pdf, .docx, .html …; folders are walked), and
 stores its tables and line items in the database, one transaction each. A
@@ -69,12 +71,15 @@ cores; 0 reads in the main thread). A document taking longer than
 --time-limit seconds (default 120) is abandoned and recorded as failed.
 --manifest: a CSV with columns file (path or base name), region, source_url,
 published_date, recorded with each document.
+--shard i/n: only the documents of shard i of n (split by sha256), so that
+n machines can ingest disjoint parts; \`yusuan merge\` joins their databases.
 Exit status 1 when any document failed; all the others are stored anyway.`,
     options: {
       ...dbOption,
       workers: { type: 'string', default: String(availableParallelism()) },
       'time-limit': { type: 'string', default: '120' },
       manifest: { type: 'string' },
+      shard: { type: 'string' },
       force: { type: 'boolean', default: false },
     },
     async run(values, positionals) {
@@ -83,7 +88,13 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
       const timeLimitMs = wholeNumber(values['time-limit'], '--time-limit', 1) * 1000;
       const db = String(values.db);
       const manifest = values.manifest === undefined ? undefined : String(values.manifest);
-      const summary = await ingest(positionals, { db, workers, timeLimitMs, manifest, force: Boolean(values.force), onProgress: progressReporter() });
+      let shard;
+      try {
+        shard = values.shard === undefined ? undefined : parseShard(String(values.shard));
+      } catch (e) {
+        throw new UsageError(`--shard: ${(e as Error).message}`);
+      }
+      const summary = await ingest(positionals, { db, workers, timeLimitMs, manifest, shard, force: Boolean(values.force), onProgress: progressReporter() });
       printSummary(summary, db);
       return summary.failed > 0 ? 1 : 0;
     },
@@ -92,11 +103,15 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
     summary: 'write a dataset as CSV',
     usage: `yusuan export [--db ${DEFAULT_DB}] [--dataset line_items] [--format csv] [--out FILE] [--bom]
 yusuan export [--db ${DEFAULT_DB}] --datapackage DIR
+yusuan export [--db ${DEFAULT_DB}] --format parquet --out DIR
 
 Datasets: ${datasetNames().join(', ')}. CSV is UTF-8, RFC 4180, header first;
 --bom adds a byte-order mark for Excel. Writes to stdout without --out.
 --datapackage writes every dataset as CSV into DIR with a Frictionless
-datapackage.json (field types, keys, units, descriptions).`,
+datapackage.json (field types, keys, units, descriptions).
+--format parquet writes every dataset as Parquet under DIR/<dataset>/,
+partitioned Hive-style by fiscal_year (readable by DuckDB, Spark, Trino);
+amounts are DECIMAL(18,2).`,
     options: {
       ...dbOption,
       dataset: { type: 'string', default: 'line_items' },
@@ -118,7 +133,20 @@ datapackage.json (field types, keys, units, descriptions).`,
       }
       const dataset = DATASETS[String(values.dataset)];
       if (!dataset) throw new UsageError(`unknown dataset "${values.dataset}"; choose one of ${datasetNames().join(', ')}`);
-      if (values.format !== 'csv') throw new UsageError(`unknown format "${values.format}"; csv is supported`);
+      if (values.format === 'parquet') {
+        if (values.out === undefined) throw new UsageError('--format parquet needs --out DIR (a folder: one sub-folder per dataset)');
+        const store = openExisting(String(values.db));
+        try {
+          // DuckDB is loaded only for this
+          const { exportParquet } = await import('../store/parquet.js');
+          const written = await exportParquet(store.db, String(values.out));
+          for (const w of written) process.stderr.write(`${w.dataset}: ${w.rows} row(s) in ${w.files.length} file(s)\n`);
+        } finally {
+          store.close();
+        }
+        return 0;
+      }
+      if (values.format !== 'csv') throw new UsageError(`unknown format "${values.format}"; csv or parquet`);
       const store = openExisting(String(values.db));
       try {
         const out: Writable = values.out ? createWriteStream(String(values.out)) : process.stdout;
@@ -164,6 +192,24 @@ Example: yusuan query "SELECT table_kind, count(*) FROM line_items GROUP BY 1"`,
       } finally {
         store.close();
       }
+      return 0;
+    },
+  },
+  merge: {
+    summary: 'join databases (of sharded ingests) into one',
+    usage: `yusuan merge <db>... --db OUT
+
+Copies every document of each database into OUT, each in one transaction.
+Idempotent: a document already in OUT (read by the same pipeline version)
+is left as it is.`,
+    options: { db: { type: 'string' } },
+    async run(values, positionals) {
+      if (positionals.length === 0 || values.db === undefined) throw new UsageError('merge takes the databases to join and --db OUT');
+      const summary = mergeStores(positionals, String(values.db));
+      for (const source of summary.sources) {
+        process.stdout.write(`${source.path}: ${source.documents} document(s), ${source.copied} copied (${source.replaced} replacing), ${source.skipped} already there\n`);
+      }
+      process.stdout.write(`${summary.target}: ${summary.copied} document(s) copied, ${summary.skipped} already there\n`);
       return 0;
     },
   },
