@@ -1,12 +1,15 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import PQueue from 'p-queue';
-import { lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult, type SourceInfo } from './pipeline.js';
+import { failedDocument, lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult, type SourceInfo } from './pipeline.js';
 import { parseCsv } from './store/csv.js';
 import { inShard, type Shard } from './store/merge.js';
 import { Store } from './store/store.js';
 import { WorkerPool } from './workers.js';
 import { countBySeverity } from './validate/checks.js';
+
+/** Disclosures are rarely over a few MB: larger files are refused rather than read. */
+export const MAX_FILE_BYTES = 200 * 1024 * 1024;
 
 /** Extensions taken when walking a folder; files named explicitly are always tried. */
 export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.text', '.pdf', '.docx', '.doc', '.html', '.htm', '.xhtml', '.shtml']);
@@ -98,6 +101,8 @@ export interface IngestOptions {
   timeLimitMs?: number;
   /** A CSV with columns file, region, source_url, published_date: what is known of each file. */
   manifest?: string;
+  /** Files larger than this are refused (default MAX_FILE_BYTES). */
+  maxBytes?: number;
   /** Only the documents of this shard (by sha256), so that n machines ingest disjoint parts. */
   shard?: Shard;
   /** Read documents again even when stored by this pipeline version. */
@@ -179,7 +184,12 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
       files.map((path, index) =>
         queue.add(async () => {
           const bytes = await readInOrder(path);
-          if (!(bytes instanceof Uint8Array)) {
+          if (bytes instanceof Uint8Array && bytes.length > (options.maxBytes ?? MAX_FILE_BYTES)) {
+            const mb = (options.maxBytes ?? MAX_FILE_BYTES) / 1024 / 1024;
+            const limit = mb >= 1 ? mb.toFixed(0) : mb.toFixed(2);
+            const result = failedDocument(path, bytes, `the file is larger than ${limit} MB, more than a budget disclosure plausibly is; it was not read`, 'file-too-large');
+            outcomes[index] = outcomeOf(path, storeResult(store, result, options));
+          } else if (!(bytes instanceof Uint8Array)) {
             outcomes[index] = outcomeOf(path, bytes);
           } else {
             const docId = sha256(bytes);

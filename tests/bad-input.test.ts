@@ -107,3 +107,17 @@ describe('one transaction per document', () => {
     store.close();
   });
 });
+
+describe('limits', () => {
+  it('refuses a file over the size limit with a reason, and goes on', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'big.txt'), readFileSync(SEED_000));
+    writeFileSync(join(dir, 'small.txt'), '部门预算收支总表\n');
+    const db = tempDb();
+    const summary = await ingestInto(db, [dir], { maxBytes: 10_000 });
+    const big = summary.outcomes.find((o) => o.path.endsWith('big.txt'))!;
+    expect(big).toMatchObject({ status: 'failed', error: expect.stringMatching(/larger than 0.01 MB/) });
+    expect(summary.outcomes.find((o) => o.path.endsWith('small.txt'))!.error).toMatch(/no standard budget table/);
+    expect(query(db, "SELECT status FROM documents WHERE source_file = 'big.txt'")).toEqual([{ status: 'failed' }]);
+  });
+});

@@ -66,6 +66,9 @@ function loadPdfjs(): Promise<typeof Pdfjs> {
   return loaded;
 }
 
+/** Disclosures run to tens of pages; a document of thousands is something else (or a trap). */
+export const MAX_PAGES = 1000;
+
 const MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
 
 function findMagic(bytes: Uint8Array, limit = 1024): number {
@@ -345,6 +348,12 @@ export const pdfExtractor: Extractor = {
       const sourceLines: string[] = [];
       const all: TextStats = { chars: 0, bad: 0, cjk: 0 };
       const noText: number[] = [];
+      if (doc.numPages > MAX_PAGES) {
+        throw new DocumentError(
+          `the PDF has ${doc.numPages} pages, more than the ${MAX_PAGES} a budget disclosure plausibly has; it was not read`,
+          'pdf-too-many-pages',
+        );
+      }
       for (let p = 1; p <= doc.numPages; p++) {
         let page: Pdfjs.PDFPageProxy;
         try {
