@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { SCHEMA_VERSION } from './schema.js';
 import { Store } from './store.js';
 
 /**
@@ -133,6 +134,10 @@ export function mergeStores(sources: string[], target: string): MergeSummary {
 function mergeOne(db: Database.Database, source: string, rows: Record<string, number>): MergeSourceSummary {
   const sourceTables = docTables(db, 'src');
   if (!sourceTables.some((t) => t.name === 'documents')) throw new Error(`merge: ${source} is not a yusuan store (it has no documents table)`);
+  const version = (db.prepare(`SELECT value FROM src.meta WHERE key = 'schema_version'`).get() as { value: string } | undefined)?.value;
+  if (version !== String(SCHEMA_VERSION)) {
+    throw new Error(`merge: ${source} was made by another version of yusuan (schema ${version ?? 'unknown'}, this one writes ${SCHEMA_VERSION}); ingest it again with this version`);
+  }
 
   // tables a newer source has and the target lacks come along, as the source defines them
   const targetNames = new Set(docTables(db, 'main').map((t) => t.name));

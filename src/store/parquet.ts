@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBDecimalValue, DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
@@ -14,15 +14,20 @@ import { DATASETS, type Dataset } from './datasets.js';
  * (what Hive, Spark and Trino write and read as NULL). The partition column
  * is in the path only, as those engines expect.
  *
- * Types: amount columns (`*_yuan`) are DECIMAL(18,2), exact — never a float;
- * integer columns are BIGINT; everything else is VARCHAR (UTF-8 string).
+ * Types: amount columns (`*_yuan`, fields in CNY) are DECIMAL(18,2), exact —
+ * never a float; integers BIGINT, dates DATE, times TIMESTAMP WITH TIME ZONE
+ * (UTC), text VARCHAR (UTF-8 string); as the dataset's fields say, or SQLite's
+ * declared types for a dataset without typed fields.
+ *
+ * A dataset's folder is written beside it and then put in place, so a failed
+ * export leaves the previous one, not half of a new one.
  */
 
 export type ParquetType = 'VARCHAR' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'DATE' | 'TIMESTAMPTZ' | 'DECIMAL(18,2)';
 
 export interface ParquetExport {
   dataset: string;
-  /** The files written, as paths under outDir. */
+  /** The files written (absolute paths, under outDir/<dataset>/). */
   files: string[];
   rows: number;
 }
@@ -69,20 +74,22 @@ export function parquetType(column: string, declared: string | null, field?: Fie
 /** Types held as text while rows are appended, cast when written (an empty text is NULL). */
 const CAST_ON_WRITE = new Set<ParquetType>(['DATE', 'TIMESTAMPTZ']);
 
-const YUAN = /^(-?)(\d+)\.(\d{2})$/;
+const YUAN = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;
 
-/** Exact 元 text with two decimals ('-12.50') → DECIMAL(18,2). */
+/** Exact 元 text ('-12.50'; at most two decimals) or a whole number → DECIMAL(18,2). Never through a float. */
 function decimalOf(value: unknown, column: string): DuckDBDecimalValue {
-  if (typeof value === 'bigint') return new DuckDBDecimalValue(value * 100n, 18, 2);
+  if (typeof value === 'bigint') value = value.toString();
   const m = typeof value === 'string' ? YUAN.exec(value) : null;
-  if (!m) throw new Error(`parquet export: ${column} holds ${JSON.stringify(value)}, not an exact amount with two decimals`);
-  const scaled = BigInt(m[2] + m[3]);
+  if (!m) throw new Error(`parquet export: ${column} holds ${JSON.stringify(value)}, not an exact amount with at most two decimals`);
+  const scaled = BigInt(m[2] + (m[3] ?? '').padEnd(2, '0'));
   if (m[2].length + 2 > 18) throw new Error(`parquet export: ${column} = ${value} does not fit DECIMAL(18,2)`);
   return new DuckDBDecimalValue(m[1] ? -scaled : scaled, 18, 2);
 }
 
 function appendValue(appender: DuckDBAppender, type: ParquetType, value: unknown, column: string): void {
   if (value === null || value === undefined) return appender.appendNull();
+  // an empty text in a number column is no value
+  if (value === '' && type !== 'VARCHAR') return appender.appendNull();
   switch (type) {
     case 'DECIMAL(18,2)':
       return appender.appendDecimal(decimalOf(value, column));
@@ -91,9 +98,11 @@ function appendValue(appender: DuckDBAppender, type: ParquetType, value: unknown
       if (typeof value === 'number' && Number.isInteger(value)) return appender.appendBigInt(BigInt(value));
       if (typeof value === 'string' && /^-?\d+$/.test(value)) return appender.appendBigInt(BigInt(value));
       throw new Error(`parquet export: ${column} holds ${JSON.stringify(value)}, not an integer`);
-    case 'DOUBLE':
-      if (typeof value === 'string' && value.trim() === '') return appender.appendNull();
-      return appender.appendDouble(Number(value));
+    case 'DOUBLE': {
+      const number = Number(value);
+      if (typeof value === 'boolean' || Number.isNaN(number)) throw new Error(`parquet export: ${column} holds ${JSON.stringify(value)}, not a number`);
+      return appender.appendDouble(number);
+    }
     case 'BOOLEAN':
       return appender.appendBoolean(value === true || value === 1 || value === 1n || value === '1' || value === 'true');
     default:
@@ -141,7 +150,8 @@ async function exportDataset(db: Database.Database, connection: DuckDBConnection
   }
 
   const dir = join(outDir, dataset.name);
-  rmSync(dir, { recursive: true, force: true });
+  const staging = join(outDir, `.${dataset.name}.partial-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
   const select = (columns: string[]) =>
     `SELECT ${columns
       .map((c) => {
@@ -150,19 +160,25 @@ async function exportDataset(db: Database.Database, connection: DuckDBConnection
       })
       .join(', ')} FROM ${table}`;
   const partitioned = dataset.columns.includes(PARTITION_COLUMN);
-  if (!partitioned) {
-    mkdirSync(dir, { recursive: true });
-    await connection.run(`COPY (${select(dataset.columns)}) TO ${quoteString(join(dir, 'data_0.parquet'))} (FORMAT parquet)`);
-  } else if (rows === 0) {
-    // no partition to write: one empty file keeps the schema readable, in the layout of the others
-    const empty = join(dir, `${PARTITION_COLUMN}=__HIVE_DEFAULT_PARTITION__`);
-    mkdirSync(empty, { recursive: true });
-    const others = dataset.columns.filter((c) => c !== PARTITION_COLUMN);
-    await connection.run(`COPY (${select(others)}) TO ${quoteString(join(empty, 'data_0.parquet'))} (FORMAT parquet)`);
-  } else {
-    await connection.run(`COPY (${select(dataset.columns)}) TO ${quoteString(dir)} (FORMAT parquet, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}))`);
+  try {
+    if (!partitioned) {
+      mkdirSync(staging, { recursive: true });
+      await connection.run(`COPY (${select(dataset.columns)}) TO ${quoteString(join(staging, 'data_0.parquet'))} (FORMAT parquet)`);
+    } else if (rows === 0) {
+      // no partition to write: one empty file keeps the schema readable, in the layout of the others
+      const empty = join(staging, `${PARTITION_COLUMN}=__HIVE_DEFAULT_PARTITION__`);
+      mkdirSync(empty, { recursive: true });
+      const others = dataset.columns.filter((c) => c !== PARTITION_COLUMN);
+      await connection.run(`COPY (${select(others)}) TO ${quoteString(join(empty, 'data_0.parquet'))} (FORMAT parquet)`);
+    } else {
+      await connection.run(`COPY (${select(dataset.columns)}) TO ${quoteString(staging)} (FORMAT parquet, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}))`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+    await connection.run(`DROP TABLE IF EXISTS ${table}`);
   }
-  await connection.run(`DROP TABLE ${table}`);
   return { dataset: dataset.name, files: filesUnder(dir), rows };
 }
 

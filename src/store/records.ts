@@ -166,12 +166,12 @@ ${columns.join(',\n')},
 ) WITHOUT ROWID;`;
 }
 
-export function insertSql(table: RecordTable<{ ref: SourceRef }>): string {
-  const names = ['doc_id', 'seq', ...table.columns.map((c) => c.name), 'source_ref'];
-  return `INSERT INTO ${table.name} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`;
+/** The columns of an insert into a record table, in the order of recordValues (after doc_id and seq). */
+export function insertColumns(table: RecordTable<{ ref: SourceRef }>): string[] {
+  return ['doc_id', 'seq', ...table.columns.map((c) => c.name), 'source_ref'];
 }
 
-/** The values of one record for insertSql, after doc_id and seq. */
+/** The values of one record, after doc_id and seq (see insertColumns). */
 export function recordValues<T extends { ref: SourceRef }>(table: RecordTable<T>, record: T): unknown[] {
   return [...table.columns.map((c) => c.value(record) ?? (c.kind === 'text' ? '' : null)), formatRef(record.ref)];
 }
