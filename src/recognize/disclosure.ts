@@ -858,14 +858,23 @@ function readProcurement(lines: Line[], start: number, out: DisclosureTables): n
     out.procurement.push(row);
   };
   const reassembler = new Reassembler(columns.length, emit, out.messages, 'procurement table');
+  const isHeader = (l: Line) => !l.paragraph && isHeaderLike(l, PROCUREMENT_COLUMNS);
+  return readTableRows(lines, i, isHeader, PROCUREMENT_TITLE, reassembler);
+}
+
+/**
+ * The rows of a table from `i` on, into its reassembler, until a paragraph or
+ * the next table; a header repeated on a new page (with the further rows of
+ * a multi-row header) is passed over. Returns the index after the table.
+ */
+function readTableRows(lines: Line[], i: number, isHeader: (line: Line) => boolean, title: RegExp, reassembler: Reassembler): number {
   for (; i < lines.length; i++) {
     const line = lines[i];
     if (isBlank(line) || isPageFurniture(line)) continue;
-    const repeated = continuation(lines, i, (l) => !l.paragraph && isHeaderLike(l, PROCUREMENT_COLUMNS), PROCUREMENT_TITLE);
+    const repeated = continuation(lines, i, isHeader, title);
     if (repeated >= 0) {
-      // the header repeated on a new page (and the rows of a multi-row header)
       i = repeated;
-      while (i + 1 < lines.length && !lines[i + 1].paragraph && isHeaderLike(lines[i + 1], PROCUREMENT_COLUMNS)) i++;
+      while (i + 1 < lines.length && isHeader(lines[i + 1])) i++;
       continue;
     }
     if (line.paragraph || startsTable(line)) break;
@@ -905,20 +914,7 @@ function readAssets(lines: Line[], start: number, out: DisclosureTables): number
     });
   };
   const reassembler = new Reassembler(header.cells.length, emit, out.messages, 'fixed-asset table');
-  let i = start + 1;
-  for (; i < lines.length; i++) {
-    const line = lines[i];
-    if (isBlank(line) || isPageFurniture(line)) continue;
-    const repeated = continuation(lines, i, isAssetHeader, ASSETS_TITLE);
-    if (repeated >= 0) {
-      i = repeated;
-      continue;
-    }
-    if (line.paragraph || startsTable(line)) break;
-    reassembler.push(line.cells, line.ref);
-  }
-  reassembler.flush();
-  return i;
+  return readTableRows(lines, start + 1, isAssetHeader, ASSETS_TITLE, reassembler);
 }
 
 // ---------------------------------------------------------------- institutions
@@ -936,20 +932,7 @@ function readInstitutions(lines: Line[], start: number, out: DisclosureTables): 
     out.institutions.push({ unitName, unitType: get('unitType'), unitRank: get('unitRank'), funding: get('funding'), ref });
   };
   const reassembler = new Reassembler(header.cells.length, emit, out.messages, 'institution table');
-  let i = start + 1;
-  for (; i < lines.length; i++) {
-    const line = lines[i];
-    if (isBlank(line) || isPageFurniture(line)) continue;
-    const repeated = continuation(lines, i, isInstitutionHeader, INSTITUTIONS_TITLE);
-    if (repeated >= 0) {
-      i = repeated;
-      continue;
-    }
-    if (line.paragraph || startsTable(line)) break;
-    reassembler.push(line.cells, line.ref);
-  }
-  reassembler.flush();
-  return i;
+  return readTableRows(lines, start + 1, isInstitutionHeader, INSTITUTIONS_TITLE, reassembler);
 }
 
 // ---------------------------------------------------------------- entry point
