@@ -2,6 +2,7 @@ import type { Block, Cell, Message, SourceRef } from '../ir.js';
 import { AmountError, knownUnit, parseAmount, toFen } from '../normalize/amount.js';
 import { compact, normalizeLabel, nfkc } from '../normalize/label.js';
 import { parseTarget, type Comparator } from './disclosure/target.js';
+import { stripBookmarks, toLines as toBaseLines, type Line as BaseLine } from './lines.js';
 
 export { parseTarget, type Comparator, type ParsedTarget } from './disclosure/target.js';
 
@@ -230,33 +231,15 @@ export interface DisclosureTables {
 
 // ---------------------------------------------------------------- lines
 
-/** One line of the document: a paragraph (one cell) or a table row. */
-interface Line {
-  cells: Cell[];
-  paragraph: boolean;
-  ref: SourceRef;
-  /** Trimmed cell texts. */
-  texts: string[];
+/** A line with what the readers here match on. */
+interface Line extends BaseLine {
   /** Compact cell texts (NFKC, no whitespace), for matching. */
   keys: string[];
   /** Whether the line starts one of the tables read here (computed once: lines are tested many times). */
   startsTable?: boolean;
 }
 
-const stripBookmarks = (text: string) => text.replace(/\[bookmark:[^\]]*\]/g, '');
-
-function toLines(blocks: Block[]): Line[] {
-  const lines: Line[] = [];
-  const make = (cells: Cell[], paragraph: boolean, ref: SourceRef): Line => {
-    const texts = cells.map((c) => stripBookmarks(c.text).trim());
-    return { cells, paragraph, ref, texts, keys: texts.map(compact) };
-  };
-  for (const block of blocks) {
-    if (block.kind === 'paragraph') lines.push(make([{ text: block.text, ref: block.ref }], true, block.ref));
-    else for (const row of block.rows) lines.push(make(row.cells, false, row.ref));
-  }
-  return lines;
-}
+const toLines = (blocks: Block[]): Line[] => toBaseLines(blocks).map((line) => ({ ...line, keys: line.texts.map(compact) }));
 
 const nonEmpty = (line: Line) => line.texts.filter((t) => t !== '');
 const isBlank = (line: Line) => line.texts.every((t) => t === '');

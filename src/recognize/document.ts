@@ -1,6 +1,7 @@
-import type { Block, Cell, ExtractedDocument, Message, SourceRef } from '../ir.js';
+import type { Cell, ExtractedDocument, Message, SourceRef } from '../ir.js';
 import { isAmountText, knownUnit } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
+import { toLines, type Line } from './lines.js';
 import { CODE_HEADERS, CODE_PART_HEADERS, TABLE_SPECS, TITLES, type ColumnRole, type TableKind, type TableSpec } from './kinds.js';
 
 /**
@@ -45,30 +46,6 @@ export interface RecognizedDocument {
   /** Paragraphs outside the nine tables, in order: the narrative. */
   paragraphs: { text: string; ref: SourceRef }[];
   messages: Message[];
-}
-
-/** One line of the document: a paragraph (one cell) or a table row. */
-interface Line {
-  cells: Cell[];
-  paragraph: boolean;
-  ref: SourceRef;
-  /** Trimmed cell texts. */
-  texts: string[];
-}
-
-function toLines(blocks: Block[]): Line[] {
-  const lines: Line[] = [];
-  for (const block of blocks) {
-    if (block.kind === 'paragraph') {
-      const cell = { text: block.text, ref: block.ref };
-      lines.push({ cells: [cell], paragraph: true, ref: block.ref, texts: [block.text.trim()] });
-    } else {
-      for (const row of block.rows) {
-        lines.push({ cells: row.cells, paragraph: false, ref: row.ref, texts: row.cells.map((c) => c.text.trim()) });
-      }
-    }
-  }
-  return lines;
 }
 
 const nonEmpty = (line: Line) => line.texts.filter((t) => t !== '');
