@@ -150,6 +150,14 @@ describe('mergeStores', () => {
     expect(query(target, 'SELECT count(*) AS n FROM notes')[0]).toEqual({ n: docs });
   });
 
+  it('refuses a source made with another schema version', () => {
+    const source = tempDb();
+    const store = Store.open(source);
+    store.db.prepare("UPDATE meta SET value = '0' WHERE key = 'schema_version'").run();
+    store.close();
+    expect(() => mergeStores([source], join(tempDir(), 'out.sqlite'))).toThrow(/another version of yusuan \(schema 0/);
+  });
+
   it('refuses a source that does not exist, without creating it', () => {
     const missing = join(tempDir(), 'missing.sqlite');
     expect(() => mergeStores([missing], join(tempDir(), 'out.sqlite'))).toThrow(/does not exist/);

@@ -53,12 +53,17 @@ describe('parquet export', () => {
   it('writes every dataset, partitioned Hive-style by fiscal year', () => {
     expect(written.map((w) => w.dataset).sort()).toEqual(Object.keys(DATASETS).sort());
     for (const w of written) {
-      expect(w.files.length).toBeGreaterThan(1);
+      expect(w.files.length, w.dataset).toBeGreaterThan(0);
       for (const file of w.files) {
         expect(existsSync(file)).toBe(true);
         expect(relative(out, file)).toMatch(new RegExp(`^${w.dataset}/fiscal_year=(\\d{4}|__HIVE_DEFAULT_PARTITION__)/[^/]+\\.parquet$`));
       }
-      expect(w.files.some((f) => f.includes('fiscal_year=__HIVE_DEFAULT_PARTITION__'))).toBe(true);
+    }
+    // the document without a year is in the default partition, the others under their years
+    for (const name of ['documents', 'line_items']) {
+      const files = written.find((w) => w.dataset === name)!.files.map((f) => relative(join(out, name), f).split('/')[0]);
+      expect(files).toContain('fiscal_year=__HIVE_DEFAULT_PARTITION__');
+      expect(files.filter((f) => /^fiscal_year=\d{4}$/.test(f)).length).toBeGreaterThan(1);
     }
   });
 
@@ -80,10 +85,12 @@ describe('parquet export', () => {
         expect(Number(parquet.n)).toBe(sqliteRows.length);
         const years = sqliteRows.map((r) => r.fiscal_year).filter((y) => y !== null) as number[];
         expect(Number(parquet.with_year)).toBe(years.length);
-        expect(BigInt(String(parquet.year_sum))).toBe(years.reduce((s, y) => s + BigInt(y), 0n));
+        const total = (v: unknown) => (v === null ? null : BigInt(String(v)));
+        expect(total(parquet.year_sum)).toBe(years.length === 0 ? null : years.reduce((s, y) => s + BigInt(y), 0n));
         for (const c of amounts) {
-          const fen = sqliteRows.reduce((s, r) => (r[c] === null ? s : s + fenOf(String(r[c]))), 0n);
-          expect(BigInt(String(parquet[c])), `${w.dataset}.${c}`).toBe(fen);
+          const values = sqliteRows.map((r) => r[c]).filter((v) => v !== null && v !== '');
+          const fen = values.length === 0 ? null : values.reduce((s: bigint, v) => s + fenOf(String(v)), 0n);
+          expect(total(parquet[c]), `${w.dataset}.${c}`).toBe(fen);
         }
       }
     } finally {
@@ -139,6 +146,22 @@ describe('parquet export', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('writes an empty dataset as one empty file that still has the schema', async () => {
+    const empty = Store.open(tempDb());
+    const dir = tempDir('yusuan-parquet-empty-');
+    try {
+      const result = await exportParquet(empty.db, dir, [DATASETS.line_items]);
+      expect(result).toEqual([{ dataset: 'line_items', rows: 0, files: [join(dir, 'line_items', 'fiscal_year=__HIVE_DEFAULT_PARTITION__', 'data_0.parquet')] }]);
+    } finally {
+      empty.close();
+    }
+    const glob = join(dir, 'line_items', '**', '*.parquet').replace(/'/g, "''");
+    const schema = await read(`DESCRIBE SELECT * FROM read_parquet('${glob}', hive_partitioning = true)`);
+    expect(schema.find((r) => r.column_name === 'amount_yuan')?.column_type).toBe('DECIMAL(18,2)');
+    const [{ n }] = await read(`SELECT count(*)::INTEGER AS n FROM read_parquet('${glob}', hive_partitioning = true)`);
+    expect(n).toBe(0);
   });
 
   it('replaces an earlier export instead of adding to it', async () => {
