@@ -40,32 +40,23 @@ export class WorkerPool {
   constructor(
     readonly size: number,
     private readonly timeLimitMs: number,
+    /** The worker script (tests give one of their own). */
+    private readonly script: URL = workerScript(),
   ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(workerScript()) };
+    const slot: Slot = { worker: new Worker(this.script) };
     slot.worker.on('message', ({ id, result }: { id: number; result: DocumentResult }) => {
       if (slot.task?.id === id) this.finish(slot, result);
     });
     slot.worker.on('error', (error) => {
       // a crash inside the worker: that document fails, the pool goes on with a new worker
-      if (slot.task) this.finish(slot, failedResult(slot.task, `yusuan could not read this file (internal error: ${error.message}); please report it with the file`, 'internal-error'));
-      this.replace(slot);
+      this.abandon(slot, `yusuan could not read this file (internal error: ${error.message}); please report it with the file`, 'internal-error');
     });
     slot.worker.unref();
     return slot;
-  }
-
-  private replace(slot: Slot): void {
-    void slot.worker.terminate();
-    if (this.closed) return;
-    const index = this.slots.indexOf(slot);
-    if (index >= 0) {
-      this.slots[index] = this.spawn();
-      this.pump();
-    }
   }
 
   private finish(slot: Slot, result: DocumentResult): void {
@@ -76,6 +67,23 @@ export class WorkerPool {
     this.pump();
   }
 
+  /**
+   * Ends a worker that hangs or crashed. Its slot gets a new worker before
+   * anything else is handed out, so that no other document waits on the
+   * one that is stuck.
+   */
+  private abandon(slot: Slot, reason: string, rule: string): void {
+    clearTimeout(slot.timer);
+    const task = slot.task;
+    slot.task = undefined;
+    void slot.worker.terminate();
+    const index = this.slots.indexOf(slot);
+    if (index >= 0 && !this.closed) this.slots[index] = this.spawn();
+    else if (index >= 0) this.slots.splice(index, 1);
+    if (task) task.resolve(failedResult(task, reason, rule));
+    if (!this.closed) this.pump();
+  }
+
   private pump(): void {
     for (const slot of this.slots) {
       if (slot.task || this.waiting.length === 0) continue;
@@ -83,8 +91,7 @@ export class WorkerPool {
       slot.task = task;
       slot.timer = setTimeout(() => {
         const seconds = this.timeLimitMs / 1000;
-        this.finish(slot, failedResult(task, `reading this file took longer than ${seconds} s and was abandoned (a damaged or unusually large document?)`, 'time-limit'));
-        this.replace(slot);
+        this.abandon(slot, `reading this file took longer than ${seconds} s and was abandoned (a damaged or unusually large document?)`, 'time-limit');
       }, this.timeLimitMs);
       // a copy the worker owns: the caller's buffer may be a view into a shared pool
       const bytes = new Uint8Array(task.bytes); // copies (Buffer#slice would not)

@@ -41,6 +41,9 @@ describe('amounts are exact', () => {
     expect(toFen('12.300', '元')).toBe(1230n);
     expect(toFen('-3.5', '千元')).toBe(-350000n);
     expect(toFen('.5', '元')).toBe(50n);
+    expect(toFen('92233720368547758.07', '元')).toBe(2n ** 63n - 1n);
+    expect(() => toFen('92233720368547758.08', '元')).toThrow(/beyond the amounts yusuan stores/);
+    expect(() => toFen('99999999999999999999999.99', '万元')).toThrow(/beyond/);
   });
 
   it('knows 元, 千元, 万元 and refuses other units', () => {

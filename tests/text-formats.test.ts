@@ -40,6 +40,11 @@ describe('decoding and layout detection', () => {
     expect(decodeText(Buffer.from('\ufeff预算', 'utf8'))).toEqual({ text: '预算', encoding: 'utf-8' });
   });
 
+  it('says so when a file claims UTF-16 by its byte-order mark but is not', () => {
+    expect(() => decodeText(Uint8Array.from([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8, 0x42]))).toThrow(/starts as UTF-16LE text but is not valid/);
+    expect(decodeText(Uint8Array.from([0xff, 0xfe, 0x41, 0x00, 0x42, 0x00]))).toEqual({ text: 'AB', encoding: 'utf-16le' });
+  });
+
   it('tells the one-cell-a-line layout from the tab-separated one', () => {
     expect(detectLayout(['title', '\t1', '\t一般公共服务支出', '\t2085.50', '', '\t2'])).toBe('txt-cells');
     expect(detectLayout(['title', '1\t一般公共服务支出\t2085.50', '2\t外交支出\t'])).toBe('txt-tabs');

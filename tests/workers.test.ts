@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WorkerPool } from '../src/workers.js';
 import { exportRows, ingestInto, SEEDS, tempDb } from './helpers/run.js';
 
 describe('parallel ingest in worker threads', () => {
@@ -25,5 +26,26 @@ describe('parallel ingest in worker threads', () => {
     const docs = exportRows(db, 'documents').filter((d) => d.status === 'failed');
     expect(docs.map((d) => d.doc_id).sort()).toEqual(abandoned.map((o) => o.docId).sort());
     expect(docs.every((d) => /abandoned/.test(d.error))).toBe(true);
+  });
+});
+
+describe('the worker pool', () => {
+  const stub = new URL('./fixtures/workers/stub-worker.mjs', import.meta.url);
+
+  it('gives the documents after a hanging one to a new worker, not the stuck one', async () => {
+    const pool = new WorkerPool(1, 300, stub);
+    try {
+      const results = await Promise.all(['a-hang', 'b', 'c-crash', 'd'].map((p) => pool.run(new Uint8Array([1, 2, 3]), p)));
+      expect(results.map((r) => [r.sourcePath, r.status])).toEqual([
+        ['a-hang', 'failed'],
+        ['b', 'ok'],
+        ['c-crash', 'failed'],
+        ['d', 'ok'],
+      ]);
+      expect(results[0].error).toMatch(/took longer than 0.3 s and was abandoned/);
+      expect(results[2].error).toMatch(/internal error: stub worker crashed/);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -444,6 +444,11 @@ export const pdfExtractor: Extractor = {
       const docRight = documentRight(results);
       for (const r of results) blocks.push(...paragraphs(r.items, r.page, docRight));
       return { format: 'pdf', blocks, messages, pages: doc.numPages, sourceLines };
+    } catch (err) {
+      // pdf.js's complaints about the file (bad streams, xref, numbers) mean a damaged PDF;
+      // errors of the language itself are yusuan's bugs and stay internal errors
+      if (err instanceof DocumentError || err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError) throw err;
+      throw loadError(err);
     } finally {
       await doc.destroy().catch(() => {});
     }

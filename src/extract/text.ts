@@ -20,8 +20,14 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: string 
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     return { text: textDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'utf-8' };
   }
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: textDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: textDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+  for (const [b0, b1, encoding] of [[0xff, 0xfe, 'utf-16le'], [0xfe, 0xff, 'utf-16be']] as const) {
+    if (bytes[0] !== b0 || bytes[1] !== b1) continue;
+    try {
+      return { text: textDecoder(encoding).decode(bytes.subarray(2)), encoding };
+    } catch {
+      throw new DocumentError(`the file starts as ${encoding.toUpperCase()} text but is not valid ${encoding.toUpperCase()}; re-save it as UTF-8`, 'text-encoding');
+    }
+  }
   try {
     return { text: textDecoder('utf-8').decode(bytes), encoding: 'utf-8' };
   } catch {

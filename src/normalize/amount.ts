@@ -70,8 +70,12 @@ export function toFen(value: string | Decimal, unit: string): bigint {
     }
     fen = BigInt(`${whole}${kept}` || '0');
   }
+  if (fen > MAX_FEN) throw new AmountError(`${digits} ${unit} is beyond the amounts yusuan stores (up to 92 233 720 368 547 758.07 元)`);
   return sign === '-' ? -fen : fen;
 }
+
+/** SQLite's largest integer: the largest amount in 分 a store holds. */
+const MAX_FEN = 2n ** 63n - 1n;
 
 /** 分 → decimal.js 元, for arithmetic that needs fractions (tolerances). */
 export const fenToYuanDecimal = (fen: bigint) => new Decimal(fen.toString()).dividedBy(100);

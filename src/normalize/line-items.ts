@@ -148,7 +148,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           amountFen = toFen(parsed.digits, unit);
         } catch (e) {
           if (!(e instanceof AmountError)) throw e;
-          error('amount-precision', `${e.message} (row "${label || rowNo}", ${amount.measure})`, amount.ref);
+          error('amount-unstorable', `${e.message} (row "${label || rowNo}", ${amount.measure})`, amount.ref);
           continue;
         }
         // a transposed table's column is a row of its own
