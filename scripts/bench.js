@@ -1,26 +1,30 @@
 #!/usr/bin/env node
-// npm run bench [-- --copies 1000 --workers 0,2 --rounds 5 --only text,pdf,docx]
+// npm run bench [-- --copies 1000 --workers 1,2 --rounds 5 --only text,pdf,docx]
 //
 // Prints figures, asserts nothing: speed goals live here, not in the tests.
-// - text: the text corpus ingested many times over into a fresh SQLite store
-//   (copies differ by one trailing line, so none is deduplicated), at two
-//   corpus sizes (peak RSS should not grow with the count), per worker count;
+// - text: a synthetic corpus made from the text seeds (scripts/synth-corpus.mjs:
+//   departments, years and amounts varied, so none is deduplicated) ingested
+//   into a fresh SQLite store, at two corpus sizes (peak RSS should not grow
+//   with the count), per worker count;
 // - pdf: the PDFs of corpus/ through the whole pipeline, against raw pdfjs-dist
 //   getTextContent and `pdftotext -layout` (poppler-utils) on the same files;
 // - docx: the DOCX fixtures through the whole pipeline.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { ingest } from '../dist/ingest.js';
 import { processBytes } from '../dist/pipeline.js';
+import { synthCorpus } from './synth-corpus.mjs';
 
 const { values } = parseArgs({
   options: {
+    'ingest-child': { type: 'string' },
+    db: { type: 'string' },
     copies: { type: 'string', default: '1000' },
-    workers: { type: 'string', default: '0,2' },
+    workers: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '5' },
     only: { type: 'string', default: 'text,pdf,docx' },
   },
@@ -49,23 +53,30 @@ async function timed(fn) {
   return { result, seconds: (performance.now() - start) / 1000 };
 }
 
-async function benchText(copies, workers) {
-  const seeds = filesIn(join(root, 'corpus', 'seeds'), '.txt').map((f) => readFileSync(f));
+/** Makes the synthetic corpus once per size (outside the measured process). */
+function makeCorpus(copies) {
   const work = mkdtempSync(join(tmpdir(), 'yusuan-bench-'));
-  const dir = join(work, 'corpus');
-  mkdirSync(dir);
-  for (let i = 0; i < copies; i++) {
-    writeFileSync(join(dir, `copy-${String(i).padStart(6, '0')}.txt`), Buffer.concat([seeds[i % seeds.length], Buffer.from(`\n副本 ${i}\n`)]));
-  }
-  const db = join(work, 'bench.sqlite');
-  const { result: summary, peak } = await withPeakRss(() => ingest([dir], { db, workers }));
+  synthCorpus({ out: join(work, 'corpus'), count: copies, seed: 1, formats: ['txt'], factors: [2, 9] });
+  return work;
+}
+
+/**
+ * One ingest in a process of its own, so that its peak RSS is its own (not
+ * that of making the corpus or of an earlier run).
+ */
+function benchText(work, copies, workers) {
+  const db = join(work, `bench-${workers}.sqlite`);
+  const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--ingest-child', join(work, 'corpus'), '--db', db, '--workers', String(workers)], {
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`the ingest child failed: ${child.stderr}`);
+  const { summary, peak } = JSON.parse(child.stdout);
   const seconds = summary.elapsedMs / 1000;
   const size = statSync(db).size + (statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0);
   console.log(
     `  ${String(copies).padStart(6)} documents, ${workers} worker(s): ${(copies / seconds).toFixed(0)} documents/s, ` +
       `${(summary.lineItems / seconds).toFixed(0)} line items/s, peak RSS ${mb(peak)}, database ${mb(size)} (ok ${summary.ok}, failed ${summary.failed})`,
   );
-  rmSync(work, { recursive: true, force: true });
   return { copies, seconds, peak, rate: copies / seconds };
 }
 
@@ -132,14 +143,22 @@ async function benchDocx() {
   console.log(`  yusuan: ${((files.length * rounds) / run.seconds).toFixed(1)} documents/s; peak RSS ${mb(peak)}`);
 }
 
+if (values['ingest-child']) {
+  const { result: summary, peak } = await withPeakRss(() => ingest([values['ingest-child']], { db: values.db, workers: Number(values.workers) }));
+  process.stdout.write(JSON.stringify({ summary: { elapsedMs: summary.elapsedMs, lineItems: summary.lineItems, ok: summary.ok, failed: summary.failed }, peak }));
+  process.exit(0);
+}
+
 console.log(`yusuan bench — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'})\n`);
 if (only.has('text')) {
   const copies = Number(values.copies);
   const counts = [...new Set([Math.max(50, Math.floor(copies / 10)), copies])];
-  console.log(`text layouts (corpus/seeds), ingest into SQLite:`);
+  console.log(`text layouts (synthetic, from corpus/seeds), ingest into SQLite:`);
   const results = {};
-  for (const workers of values.workers.split(',').map(Number)) {
-    for (const count of counts) results[`${workers}:${count}`] = await benchText(count, workers);
+  for (const count of counts) {
+    const work = makeCorpus(count);
+    for (const workers of values.workers.split(',').map(Number)) results[`${workers}:${count}`] = benchText(work, count, workers);
+    rmSync(work, { recursive: true, force: true });
   }
   const [w0, w1] = values.workers.split(',').map(Number);
   const big = counts.at(-1);
