@@ -165,7 +165,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const store = Store.open(options.db);
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new WorkerPool(workers, options.timeLimitMs ?? 120_000) : undefined;
-  const process = pool ? (bytes: Uint8Array, path: string) => pool.run(bytes, path) : processBytes;
+  const run = pool ? (bytes: Uint8Array, path: string) => pool.run(bytes, path) : processBytes;
   // enough documents in flight to keep every worker busy while files are read
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 2) });
   const outcomes: FileOutcome[] = new Array(files.length);
@@ -178,37 +178,36 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     lastRead = read;
     return read;
   };
+  const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
+  const ingestOne = async (path: string, bytes: Uint8Array): Promise<FileOutcome> => {
+    const docId = sha256(bytes);
+    const left = (status: 'unchanged' | 'elsewhere', duplicateOf?: string): FileOutcome =>
+      ({ path, docId, status, error: '', duplicateOf, tables: 0, lineItems: 0, warnings: 0 });
+    if (options.shard && !inShard(docId, options.shard)) return left('elsewhere');
+    const twin = inThisRun.get(docId);
+    // the same bytes under another name: one document, stored once
+    if (twin !== undefined) return left('unchanged', twin);
+    inThisRun.set(docId, path);
+    const stored = options.force ? undefined : store.stored(docId);
+    if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) return left('unchanged');
+    let result: DocumentResult;
+    if (bytes.length > maxBytes) {
+      const mb = maxBytes / 1024 / 1024;
+      const limit = mb >= 1 ? mb.toFixed(0) : mb.toFixed(2);
+      result = failedDocument(path, bytes, `the file is larger than ${limit} MB, more than a budget disclosure plausibly is; it was not read`, 'file-too-large');
+    } else {
+      result = await run(bytes, path);
+      result.source = manifest?.get(resolve(path)) ?? manifest?.get(basename(path));
+    }
+    return outcomeOf(path, storeResult(store, result, options));
+  };
   let done = 0;
   try {
     await Promise.all(
       files.map((path, index) =>
         queue.add(async () => {
           const bytes = await readInOrder(path);
-          if (bytes instanceof Uint8Array && bytes.length > (options.maxBytes ?? MAX_FILE_BYTES)) {
-            const mb = (options.maxBytes ?? MAX_FILE_BYTES) / 1024 / 1024;
-            const limit = mb >= 1 ? mb.toFixed(0) : mb.toFixed(2);
-            const result = failedDocument(path, bytes, `the file is larger than ${limit} MB, more than a budget disclosure plausibly is; it was not read`, 'file-too-large');
-            outcomes[index] = outcomeOf(path, storeResult(store, result, options));
-          } else if (!(bytes instanceof Uint8Array)) {
-            outcomes[index] = outcomeOf(path, bytes);
-          } else {
-            const docId = sha256(bytes);
-            const twin = inThisRun.get(docId);
-            inThisRun.set(docId, twin ?? path);
-            const stored = options.force ? undefined : store.stored(docId);
-            if (options.shard && !inShard(docId, options.shard)) {
-              outcomes[index] = { path, docId, status: 'elsewhere', error: '', tables: 0, lineItems: 0, warnings: 0 };
-            } else if (twin !== undefined) {
-              // the same bytes under another name: one document, stored once
-              outcomes[index] = { path, docId, status: 'unchanged', error: '', duplicateOf: twin, tables: 0, lineItems: 0, warnings: 0 };
-            } else if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) {
-              outcomes[index] = { path, docId, status: 'unchanged', error: '', tables: 0, lineItems: 0, warnings: 0 };
-            } else {
-              const result = await process(bytes, path);
-              result.source = manifest?.get(resolve(path)) ?? manifest?.get(basename(path));
-              outcomes[index] = outcomeOf(path, storeResult(store, result, options));
-            }
-          }
+          outcomes[index] = bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes);
           done++;
           options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });
         }),
