@@ -9,9 +9,9 @@ import { ContentRuleReader } from '../src/extract/pdf/rules.js';
 /* --------------------------------------------------------------- helpers */
 
 const ROOT = join(import.meta.dirname, '..');
-const SHARED = join(ROOT, '..', 'shared');
-const REAL = join(SHARED, 'real');
-const GOLD = join(SHARED, 'gold-real');
+// the real PDFs (copied from ../shared/real) and their expected rows (tests/reference, copied from ../shared/gold-real)
+const REAL = join(ROOT, 'corpus', 'real');
+const GOLD = join(ROOT, 'tests', 'reference', 'gold-real');
 const BAD = join(ROOT, 'tests/fixtures/pdf-bad');
 const HEBEI = join(ROOT, 'corpus/fixtures/pdf');
 
