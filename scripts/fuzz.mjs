@@ -29,7 +29,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { entryData, readZip, setEntryData, writeZip } from './synth-corpus.mjs';
+import { entryData, random, readZip, setEntryData, writeZip } from './synth-corpus.mjs';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const DIST_INGEST = join(ROOT, 'dist', 'ingest.js');
@@ -72,17 +72,6 @@ if (values.child) {
 }
 
 // ------------------------------------------------------------------ inputs
-
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const count = Number(values.count);
 const seed = Number(values.seed);

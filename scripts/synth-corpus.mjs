@@ -34,8 +34,8 @@ const REGIONS = [
 
 // ---------------------------------------------------------------- random
 
-/** mulberry32: a small deterministic PRNG. */
-function random(seed) {
+/** mulberry32: a small deterministic PRNG (the fuzzer uses it too). */
+export function random(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
