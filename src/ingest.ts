@@ -165,7 +165,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const store = Store.open(options.db);
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new WorkerPool(workers, options.timeLimitMs ?? 120_000) : undefined;
-  const run = pool ? (bytes: Uint8Array, path: string) => pool.run(bytes, path) : processBytes;
+  const run = pool ? (bytes: Uint8Array, path: string, docId: string) => pool.run(bytes, path, docId) : processBytes;
   // enough documents in flight to keep every worker busy while files are read
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 2) });
   const outcomes: FileOutcome[] = new Array(files.length);
@@ -194,9 +194,9 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     if (bytes.length > maxBytes) {
       const mb = maxBytes / 1024 / 1024;
       const limit = mb >= 1 ? mb.toFixed(0) : mb.toFixed(2);
-      result = failedDocument(path, bytes, `the file is larger than ${limit} MB, more than a budget disclosure plausibly is; it was not read`, 'file-too-large');
+      result = failedDocument(path, bytes, `the file is larger than ${limit} MB, more than a budget disclosure plausibly is; it was not read`, 'file-too-large', 'extract', docId);
     } else {
-      result = await run(bytes, path);
+      result = await run(bytes, path, docId);
       result.source = manifest?.get(resolve(path)) ?? manifest?.get(basename(path));
     }
     return outcomeOf(path, storeResult(store, result, options));

@@ -50,11 +50,11 @@ export const lineItemCount = (result: DocumentResult) =>
 /**
  * extract → recognize → normalize → validate for the bytes of one file. Never throws
  * for bad input: a document that cannot be read comes back `failed` with
- * the reason.
+ * the reason. `docId` is the bytes' sha256, when the caller has it already.
  */
-export async function processBytes(bytes: Uint8Array, sourcePath: string): Promise<DocumentResult> {
+export async function processBytes(bytes: Uint8Array, sourcePath: string, docId = sha256(bytes)): Promise<DocumentResult> {
   const result: DocumentResult = {
-    docId: sha256(bytes),
+    docId,
     sourceFile: basename(sourcePath),
     sourcePath,
     sizeBytes: bytes.length,
@@ -111,10 +111,17 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string): Promi
 }
 
 /** A document that could not be read, with the reason (for a person) and a stable rule. */
-export function failedDocument(path: string, bytes: Uint8Array | undefined, reason: string, rule: string, stage = 'extract'): DocumentResult {
+export function failedDocument(
+  path: string,
+  bytes: Uint8Array | undefined,
+  reason: string,
+  rule: string,
+  stage = 'extract',
+  docId = bytes ? sha256(bytes) : '',
+): DocumentResult {
   return {
     // no bytes, no content hash: such a file is reported, not stored
-    docId: bytes ? sha256(bytes) : '',
+    docId,
     sourceFile: basename(path),
     sourcePath: path,
     sizeBytes: bytes?.length ?? 0,

@@ -22,6 +22,7 @@ interface Task {
   id: number;
   path: string;
   bytes: Uint8Array;
+  docId?: string;
   resolve: (result: DocumentResult) => void;
 }
 
@@ -95,13 +96,13 @@ export class WorkerPool {
       }, this.timeLimitMs);
       // a copy the worker owns: the caller's buffer may be a view into a shared pool
       const bytes = new Uint8Array(task.bytes); // copies (Buffer#slice would not)
-      slot.worker.postMessage({ id: task.id, path: task.path, bytes }, [bytes.buffer]);
+      slot.worker.postMessage({ id: task.id, path: task.path, bytes, docId: task.docId }, [bytes.buffer]);
     }
   }
 
-  run(bytes: Uint8Array, path: string): Promise<DocumentResult> {
+  run(bytes: Uint8Array, path: string, docId?: string): Promise<DocumentResult> {
     return new Promise((resolve) => {
-      this.waiting.push({ id: this.nextId++, path, bytes, resolve });
+      this.waiting.push({ id: this.nextId++, path, bytes, docId, resolve });
       this.pump();
     });
   }
@@ -112,4 +113,4 @@ export class WorkerPool {
   }
 }
 
-const failedResult = (task: Task, reason: string, rule: string) => failedDocument(task.path, task.bytes, reason, rule);
+const failedResult = (task: Task, reason: string, rule: string) => failedDocument(task.path, task.bytes, reason, rule, 'extract', task.docId);
