@@ -39,6 +39,7 @@ const yuan = (name: string, description: string) => field(name, 'number', `${des
 const DOC_ID = field('doc_id', 'string', 'sha256 (hex) of the source file\'s bytes', { required: true });
 const SOURCE_FILE = field('source_file', 'string', 'the source file\'s base name', { required: true });
 const DEPARTMENT_CODE = field('department_code', 'string', 'the numeric prefix of the department line (435 in 435某局); empty when absent');
+const DEPARTMENT_NAME = field('department_name', 'string', 'the department line without its code');
 const FISCAL_YEAR = field('fiscal_year', 'integer', 'the budget year (预算年度)');
 const SOURCE_REF = field('source_ref', 'string', 'where the row stands in the source: L123 (text line), p4 (PDF page), t5r7 (DOCX/HTML table 5 row 7)');
 const OF_DOCUMENT = [{ fields: ['doc_id'], resource: 'documents', reference: ['doc_id'] }];
@@ -56,7 +57,7 @@ export const DATASETS: Record<string, Dataset> = {
       SOURCE_FILE,
       field('source_format', 'string', 'txt-cells, txt-tabs, pdf, docx or html', { required: true }),
       DEPARTMENT_CODE,
-      field('department_name', 'string', 'the department line without its code'),
+      DEPARTMENT_NAME,
       FISCAL_YEAR,
       field('table_kind', 'string', 'which of the nine standard tables (SCHEMA.md)', { required: true }),
       field('side', 'string', 'revenue or expenditure', { required: true }),
@@ -83,7 +84,7 @@ export const DATASETS: Record<string, Dataset> = {
       SOURCE_FILE,
       field('source_format', 'string', 'txt-cells, txt-tabs, pdf, docx or html; empty when the file could not be read'),
       DEPARTMENT_CODE,
-      field('department_name', 'string', 'the department line without its code'),
+      DEPARTMENT_NAME,
       FISCAL_YEAR,
       field('budget_scope', 'string', 'department (部门预算) or unit (单位预算)'),
       field('phase', 'string', 'budget (预算) or final (决算)', { required: true }),
