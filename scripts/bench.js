@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --copies 1000 --workers 1,2 --rounds 5 --only text,pdf,docx]
+// npm run bench [-- --copies 1000 --pdf-copies 40 --workers 1,2 --rounds 5 --only text,pdf,docx]
 //
 // Prints figures, asserts nothing: speed goals live here, not in the tests.
 // - text: a synthetic corpus made from the text seeds (scripts/synth-corpus.mjs:
@@ -8,6 +8,8 @@
 //   with the count), per worker count;
 // - pdf: the PDFs of corpus/ through the whole pipeline, against raw pdfjs-dist
 //   getTextContent and `pdftotext -layout` (poppler-utils) on the same files;
+//   then a synthetic PDF corpus ingested per worker count (where extraction,
+//   not the single writer, is the work: how ingest scales with cores);
 // - docx: the DOCX fixtures through the whole pipeline.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     'ingest-child': { type: 'string' },
     db: { type: 'string' },
     copies: { type: 'string', default: '1000' },
+    'pdf-copies': { type: 'string', default: '40' },
     workers: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '5' },
     only: { type: 'string', default: 'text,pdf,docx' },
@@ -54,9 +57,9 @@ async function timed(fn) {
 }
 
 /** Makes the synthetic corpus once per size (outside the measured process). */
-function makeCorpus(copies) {
+function makeCorpus(copies, format = 'txt') {
   const work = mkdtempSync(join(tmpdir(), 'yusuan-bench-'));
-  synthCorpus({ out: join(work, 'corpus'), count: copies, seed: 1, formats: ['txt'], factors: [2, 9] });
+  synthCorpus({ out: join(work, 'corpus'), count: copies, seed: 1, formats: [format], factors: [2, 9] });
   return work;
 }
 
@@ -64,7 +67,7 @@ function makeCorpus(copies) {
  * One ingest in a process of its own, so that its peak RSS is its own (not
  * that of making the corpus or of an earlier run).
  */
-function benchText(work, copies, workers) {
+function benchIngest(work, copies, workers) {
   const db = join(work, `bench-${workers}.sqlite`);
   const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--ingest-child', join(work, 'corpus'), '--db', db, '--workers', String(workers)], {
     encoding: 'utf8',
@@ -73,11 +76,24 @@ function benchText(work, copies, workers) {
   const { summary, peak } = JSON.parse(child.stdout);
   const seconds = summary.elapsedMs / 1000;
   const size = statSync(db).size + (statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+  const pages = summary.pages > 0 ? `${(summary.pages / seconds).toFixed(0)} pages/s, ` : '';
   console.log(
-    `  ${String(copies).padStart(6)} documents, ${workers} worker(s): ${(copies / seconds).toFixed(0)} documents/s, ` +
+    `  ${String(copies).padStart(6)} documents, ${workers} worker(s): ${(copies / seconds).toFixed(copies / seconds < 100 ? 1 : 0)} documents/s, ${pages}` +
       `${(summary.lineItems / seconds).toFixed(0)} line items/s, peak RSS ${mb(peak)}, database ${mb(size)} (ok ${summary.ok}, failed ${summary.failed})`,
   );
   return { copies, seconds, peak, rate: copies / seconds };
+}
+
+/** Ingest of a synthetic PDF corpus per worker count. */
+function benchPdfIngest(copies, workerCounts) {
+  console.log(`  ingest of ${copies} synthetic PDFs (copies of corpus/fixtures/pdf) into SQLite:`);
+  const work = makeCorpus(copies, 'pdf');
+  try {
+    const rates = workerCounts.map((workers) => benchIngest(work, copies, workers).rate);
+    if (rates.length > 1) console.log(`  ${workerCounts[1]} workers vs ${workerCounts[0]}: ${(rates[1] / rates[0]).toFixed(2)}× the documents/s`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 async function rawPdfjsPages(files) {
@@ -129,6 +145,7 @@ async function benchPdf() {
     });
     console.log(`  pdftotext -layout: ${(raw.result / t.seconds).toFixed(0)} pages/s (a process per file)`);
   }
+  benchPdfIngest(Number(values['pdf-copies']), values.workers.split(',').map(Number));
 }
 
 async function benchDocx() {
@@ -145,7 +162,8 @@ async function benchDocx() {
 
 if (values['ingest-child']) {
   const { result: summary, peak } = await withPeakRss(() => ingest([values['ingest-child']], { db: values.db, workers: Number(values.workers) }));
-  process.stdout.write(JSON.stringify({ summary: { elapsedMs: summary.elapsedMs, lineItems: summary.lineItems, ok: summary.ok, failed: summary.failed }, peak }));
+  const { elapsedMs, lineItems, pages, ok, failed } = summary;
+  process.stdout.write(JSON.stringify({ summary: { elapsedMs, lineItems, pages, ok, failed }, peak }));
   process.exit(0);
 }
 
@@ -157,7 +175,7 @@ if (only.has('text')) {
   const results = {};
   for (const count of counts) {
     const work = makeCorpus(count);
-    for (const workers of values.workers.split(',').map(Number)) results[`${workers}:${count}`] = benchText(work, count, workers);
+    for (const workers of values.workers.split(',').map(Number)) results[`${workers}:${count}`] = benchIngest(work, count, workers);
     rmSync(work, { recursive: true, force: true });
   }
   const [w0, w1] = values.workers.split(',').map(Number);

@@ -313,12 +313,12 @@ const docs = new Map(
   conn
     .prepare(
       `SELECT d.doc_id AS docId, d.status, d.error,
-        (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS items,
-        (SELECT count(*) FROM budget_tables t WHERE t.doc_id = d.doc_id) AS tables,
-        (SELECT coalesce(sum(line_items), 0) FROM budget_tables t WHERE t.doc_id = d.doc_id) AS tableItems,
-        (SELECT count(*) FROM checks c WHERE c.doc_id = d.doc_id) AS checks,
-        (SELECT count(*) FROM facts f WHERE f.doc_id = d.doc_id) AS facts,
-        (SELECT group_concat(rule, ' ') FROM messages m WHERE m.doc_id = d.doc_id AND m.severity = 'error') AS rules
+        (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS items,
+        (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key) AS tables,
+        (SELECT coalesce(sum(line_items), 0) FROM budget_tables t WHERE t.doc_key = d.doc_key) AS tableItems,
+        (SELECT count(*) FROM checks c WHERE c.doc_key = d.doc_key) AS checks,
+        (SELECT count(*) FROM facts f WHERE f.doc_key = d.doc_key) AS facts,
+        (SELECT group_concat(rule, ' ') FROM messages m WHERE m.doc_key = d.doc_key AND m.severity = 'error') AS rules
        FROM documents d`,
     )
     .all()
@@ -395,7 +395,7 @@ if (okInputs.length > 0) {
   const c2 = new Database(fresh, { readonly: true });
   const items2 = new Map(
     c2
-      .prepare('SELECT d.doc_id AS docId, d.status, d.error, (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS items FROM documents d')
+      .prepare('SELECT d.doc_id AS docId, d.status, d.error, (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS items FROM documents d')
       .all()
       .map((r) => [r.docId, r]),
   );

@@ -1,12 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import PQueue from 'p-queue';
-import { failedDocument, lineItemCount, PIPELINE_VERSION, processBytes, readSource, sha256, type DocumentResult, type SourceInfo } from './pipeline.js';
+import { failedDocument, PIPELINE_VERSION, processToRows, readSource, sha256, type SourceInfo } from './pipeline.js';
 import { parseCsv } from './store/csv.js';
 import { inShard, type Shard } from './store/merge.js';
+import { documentRows, failedRows, type DocumentOutcome, type DocumentRows } from './store/rows.js';
 import { Store } from './store/store.js';
 import { WorkerPool } from './workers.js';
-import { countBySeverity } from './validate/checks.js';
 
 /** Disclosures are rarely over a few MB: larger files are refused rather than read. */
 export const MAX_FILE_BYTES = 200 * 1024 * 1024;
@@ -108,48 +108,28 @@ export interface IngestOptions {
   /** Read documents again even when stored by this pipeline version. */
   force?: boolean;
   onProgress?: (progress: IngestProgress) => void;
-  /** Called for each document after it was stored (validation hooks in here). */
-  onDocument?: (result: DocumentResult, store: Store) => void;
 }
 
-const outcomeOf = (path: string, r: DocumentResult): FileOutcome => ({
-  path,
-  docId: r.docId,
-  status: r.status,
-  error: r.error,
-  tables: r.normalized?.tables.length ?? 0,
-  lineItems: r.status === 'ok' ? lineItemCount(r) : 0,
-  warnings: r.messages.filter((m) => m.severity === 'warning').length,
-  checks: r.status === 'ok' ? countBySeverity(r.checks) : undefined,
-  format: r.format,
-  pages: r.pages,
-});
+const outcomeOf = (path: string, docId: string, outcome: DocumentOutcome): FileOutcome => ({ path, docId, ...outcome });
 
 /**
  * Writes a document; when that fails (disk full, a bug), the transaction has
  * rolled back and the document is recorded as failed instead, so the run
  * goes on and the reason is kept.
  */
-function storeResult(store: Store, result: DocumentResult, options: IngestOptions): DocumentResult {
+function storeRows(store: Store, rows: DocumentRows): DocumentOutcome {
   try {
-    store.write(result);
-    options.onDocument?.(result, store);
-    return result;
+    store.write(rows);
+    return rows.outcome;
   } catch (e) {
     const reason = `the document was read but could not be stored: ${(e as Error).message}`;
-    const failed: DocumentResult = {
-      ...result,
-      status: 'failed',
-      error: reason,
-      normalized: undefined,
-      messages: [...result.messages, { severity: 'error', stage: 'store', rule: 'store-failed', text: reason }],
-    };
+    const failed = failedRows(rows, reason, 'store-failed', 'store');
     try {
       store.write(failed);
     } catch {
       // the database itself is unusable; the summary still reports the file
     }
-    return failed;
+    return failed.outcome;
   }
 }
 
@@ -165,7 +145,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const store = Store.open(options.db);
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new WorkerPool(workers, options.timeLimitMs ?? 120_000) : undefined;
-  const run = pool ? (bytes: Uint8Array, path: string, docId: string) => pool.run(bytes, path, docId) : processBytes;
+  const run = pool ? pool.run.bind(pool) : processToRows;
   // enough documents in flight to keep every worker busy while files are read
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 2) });
   const outcomes: FileOutcome[] = new Array(files.length);
@@ -190,16 +170,17 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     inThisRun.set(docId, path);
     const stored = options.force ? undefined : store.stored(docId);
     if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) return left('unchanged');
-    let result: DocumentResult;
+    const source = manifest?.get(resolve(path)) ?? manifest?.get(basename(path));
+    let rows: DocumentRows;
     if (bytes.length > maxBytes) {
       const mb = maxBytes / 1024 / 1024;
       const limit = mb >= 1 ? mb.toFixed(0) : mb.toFixed(2);
-      result = failedDocument(path, bytes, `the file is larger than ${limit} MB, more than a budget disclosure plausibly is; it was not read`, 'file-too-large', 'extract', docId);
+      const reason = `the file is larger than ${limit} MB, more than a budget disclosure plausibly is; it was not read`;
+      rows = documentRows({ ...failedDocument(path, bytes, reason, 'file-too-large', 'extract', docId), source });
     } else {
-      result = await run(bytes, path, docId);
-      result.source = manifest?.get(resolve(path)) ?? manifest?.get(basename(path));
+      rows = await run(bytes, path, docId, source);
     }
-    return outcomeOf(path, storeResult(store, result, options));
+    return outcomeOf(path, docId, storeRows(store, rows));
   };
   let done = 0;
   try {
@@ -207,7 +188,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
       files.map((path, index) =>
         queue.add(async () => {
           const bytes = await readInOrder(path);
-          outcomes[index] = bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes);
+          outcomes[index] = bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes.docId, documentRows(bytes).outcome);
           done++;
           options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });
         }),

@@ -7,6 +7,7 @@ import { normalize, type NormalizedDocument } from './normalize/line-items.js';
 import { recognize, type RecognizedDocument } from './recognize/document.js';
 import { extractDisclosureTables, type DisclosureTables } from './recognize/disclosure.js';
 import { extractFacts, type NarrativeFact } from './recognize/facts.js';
+import { documentRows, type DocumentRows } from './store/rows.js';
 import { validate, type Check } from './validate/checks.js';
 
 /** Bumped when the pipeline's output for the same bytes may change: stored documents of an older version are read again. */
@@ -108,6 +109,17 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string, docId 
     return fail('no standard budget table (部门预算收支总表 … "三公"经费支出表) was found in this file');
   }
   return result;
+}
+
+/**
+ * processBytes, then the rows the store writes for the document: what a
+ * worker thread hands to the single writer. `source` is what a manifest
+ * says of the file.
+ */
+export async function processToRows(bytes: Uint8Array, sourcePath: string, docId?: string, source?: SourceInfo): Promise<DocumentRows> {
+  const result = await processBytes(bytes, sourcePath, docId);
+  result.source = source;
+  return documentRows(result);
 }
 
 /** A document that could not be read, with the reason (for a person) and a stable rule. */

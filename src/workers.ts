@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { failedDocument, type DocumentResult } from './pipeline.js';
+import { failedDocument, type SourceInfo } from './pipeline.js';
+import { documentRows, type DocumentRows } from './store/rows.js';
 
 /**
  * A pool of worker threads running the pipeline on documents. A document
@@ -23,7 +24,8 @@ interface Task {
   path: string;
   bytes: Uint8Array;
   docId?: string;
-  resolve: (result: DocumentResult) => void;
+  source?: SourceInfo;
+  resolve: (rows: DocumentRows) => void;
 }
 
 interface Slot {
@@ -49,8 +51,8 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const slot: Slot = { worker: new Worker(this.script) };
-    slot.worker.on('message', ({ id, result }: { id: number; result: DocumentResult }) => {
-      if (slot.task?.id === id) this.finish(slot, result);
+    slot.worker.on('message', ({ id, rows }: { id: number; rows: DocumentRows }) => {
+      if (slot.task?.id === id) this.finish(slot, rows);
     });
     slot.worker.on('error', (error) => {
       // a crash inside the worker: that document fails, the pool goes on with a new worker
@@ -60,11 +62,11 @@ export class WorkerPool {
     return slot;
   }
 
-  private finish(slot: Slot, result: DocumentResult): void {
+  private finish(slot: Slot, rows: DocumentRows): void {
     clearTimeout(slot.timer);
     const task = slot.task!;
     slot.task = undefined;
-    task.resolve(result);
+    task.resolve(rows);
     this.pump();
   }
 
@@ -96,13 +98,14 @@ export class WorkerPool {
       }, this.timeLimitMs);
       // a copy the worker owns: the caller's buffer may be a view into a shared pool
       const bytes = new Uint8Array(task.bytes); // copies (Buffer#slice would not)
-      slot.worker.postMessage({ id: task.id, path: task.path, bytes, docId: task.docId }, [bytes.buffer]);
+      slot.worker.postMessage({ id: task.id, path: task.path, bytes, docId: task.docId, source: task.source }, [bytes.buffer]);
     }
   }
 
-  run(bytes: Uint8Array, path: string, docId?: string): Promise<DocumentResult> {
+  /** The rows the store writes for the document (see rows.ts). */
+  run(bytes: Uint8Array, path: string, docId?: string, source?: SourceInfo): Promise<DocumentRows> {
     return new Promise((resolve) => {
-      this.waiting.push({ id: this.nextId++, path, bytes, docId, resolve });
+      this.waiting.push({ id: this.nextId++, path, bytes, docId, source, resolve });
       this.pump();
     });
   }
@@ -113,4 +116,5 @@ export class WorkerPool {
   }
 }
 
-const failedResult = (task: Task, reason: string, rule: string) => failedDocument(task.path, task.bytes, reason, rule, 'extract', task.docId);
+const failedResult = (task: Task, reason: string, rule: string) =>
+  documentRows({ ...failedDocument(task.path, task.bytes, reason, rule, 'extract', task.docId), source: task.source });

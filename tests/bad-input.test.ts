@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processBytes, PIPELINE_VERSION, type DocumentResult } from '../src/pipeline.js';
+import { documentRows } from '../src/store/rows.js';
 import { Store } from '../src/store/store.js';
 import { exportRows, ingestInto, query, SEEDS, tempDb, tempDir } from './helpers/run.js';
 
@@ -64,12 +65,12 @@ describe('bad input: a clear reason per file, the others land, nothing half-writ
   it('keeps nothing of a failed document but its documents row and messages', () => {
     const [{ n }] = query<{ n: number }>(
       db,
-      `SELECT count(*) AS n FROM items WHERE doc_id IN (SELECT doc_id FROM documents WHERE status = 'failed')`,
+      `SELECT count(*) AS n FROM items WHERE doc_key IN (SELECT doc_key FROM documents WHERE status = 'failed')`,
     );
     expect(n).toBe(0);
     const [{ t }] = query<{ t: number }>(
       db,
-      `SELECT count(*) AS t FROM budget_tables WHERE doc_id IN (SELECT doc_id FROM documents WHERE status = 'failed')`,
+      `SELECT count(*) AS t FROM budget_tables WHERE doc_key IN (SELECT doc_key FROM documents WHERE status = 'failed')`,
     );
     expect(t).toBe(0);
     const files = new Set(exportRows(db).map((r) => r.source_file));
@@ -97,12 +98,13 @@ describe('one transaction per document', () => {
     const broken: DocumentResult = structuredClone(good);
     const lastTable = broken.normalized!.tables.at(-1)!;
     (lastTable.items.at(-1) as { amountFen: unknown }).amountFen = { not: 'a number' };
-    expect(() => store.write(broken)).toThrow();
+    expect(() => store.write(documentRows(broken))).toThrow();
     const count = (sql: string) => (store.db.prepare(sql).get(good.docId) as { n: number }).n;
+    const items = 'SELECT count(*) AS n FROM items JOIN documents USING (doc_key) WHERE doc_id = ?';
     expect(count('SELECT count(*) AS n FROM documents WHERE doc_id = ?')).toBe(0);
-    expect(count('SELECT count(*) AS n FROM items WHERE doc_id = ?')).toBe(0);
-    store.write(good);
-    expect(count('SELECT count(*) AS n FROM items WHERE doc_id = ?')).toBe(200);
+    expect((store.db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n).toBe(0);
+    store.write(documentRows(good));
+    expect(count(items)).toBe(200);
     expect(good.pipelineVersion).toBe(PIPELINE_VERSION);
     store.close();
   });

@@ -27,8 +27,8 @@ function itemsPerDocument(db: string): Map<string, { status: string; items: numb
   try {
     const rows = conn
       .prepare(
-        `SELECT d.doc_id, d.status, (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS items,
-           (SELECT count(*) FROM budget_tables t WHERE t.doc_id = d.doc_id) AS tables FROM documents d`,
+        `SELECT d.doc_id, d.status, (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS items,
+           (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key) AS tables FROM documents d`,
       )
       .all() as { doc_id: string; status: string; items: number; tables: number }[];
     return new Map(rows.map((r) => [r.doc_id, { status: r.status, items: r.items, tables: r.tables }]));

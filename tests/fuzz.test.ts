@@ -65,14 +65,14 @@ describe('fuzzing the ingest', () => {
     const leftovers = query<{ n: number }>(
       db,
       `SELECT count(*) AS n FROM documents d WHERE d.status = 'failed' AND (
-         EXISTS (SELECT 1 FROM items i WHERE i.doc_id = d.doc_id) OR EXISTS (SELECT 1 FROM budget_tables t WHERE t.doc_id = d.doc_id)
-         OR EXISTS (SELECT 1 FROM checks c WHERE c.doc_id = d.doc_id) OR EXISTS (SELECT 1 FROM facts f WHERE f.doc_id = d.doc_id))`,
+         EXISTS (SELECT 1 FROM items i WHERE i.doc_key = d.doc_key) OR EXISTS (SELECT 1 FROM budget_tables t WHERE t.doc_key = d.doc_key)
+         OR EXISTS (SELECT 1 FROM checks c WHERE c.doc_key = d.doc_key) OR EXISTS (SELECT 1 FROM facts f WHERE f.doc_key = d.doc_key))`,
     );
     expect(leftovers[0].n).toBe(0);
     const mismatched = query<{ n: number }>(
       db,
       `SELECT count(*) AS n FROM documents d WHERE d.status = 'ok'
-         AND (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) <> (SELECT coalesce(sum(line_items), 0) FROM budget_tables t WHERE t.doc_id = d.doc_id)`,
+         AND (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) <> (SELECT coalesce(sum(line_items), 0) FROM budget_tables t WHERE t.doc_key = d.doc_key)`,
     );
     expect(mismatched[0].n).toBe(0);
   });

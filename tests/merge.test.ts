@@ -26,7 +26,7 @@ function snapshot(db: string): Record<string, string[]> {
       out[dataset.name] = [...datasetCsv(store.db, { ...dataset, columns })];
     }
     // the messages are in no dataset: compare the table
-    out.messages = (store.db.prepare('SELECT * FROM messages ORDER BY doc_id, seq').all() as object[]).map((r) => JSON.stringify(r));
+    out.messages = (store.db.prepare('SELECT * FROM document_messages ORDER BY doc_id, seq').all() as object[]).map((r) => JSON.stringify(r));
     return out;
   } finally {
     store.close();
@@ -127,7 +127,7 @@ describe('mergeStores', () => {
     const store = Store.open(target);
     const victim = (store.db.prepare("SELECT doc_id FROM documents WHERE status = 'ok' ORDER BY doc_id LIMIT 1").get() as { doc_id: string }).doc_id;
     store.db.prepare("UPDATE documents SET pipeline_version = '0.0.0-old' WHERE doc_id = ?").run(victim);
-    store.db.prepare('DELETE FROM items WHERE doc_id = ? AND seq % 2 = 0').run(victim);
+    store.db.prepare('DELETE FROM items WHERE doc_key = (SELECT doc_key FROM documents WHERE doc_id = ?) AND seq % 2 = 0').run(victim);
     store.close();
     expect(snapshot(target)).not.toEqual(expected);
     const summary = mergeStores(shardDbs, target);
@@ -139,10 +139,10 @@ describe('mergeStores', () => {
     const source = tempDb();
     const store = Store.open(source);
     store.db.exec(`ATTACH DATABASE '${shardDbs[0].replace(/'/g, "''")}' AS s`);
-    for (const t of ['documents', 'budget_tables', 'items', 'messages', 'checks', 'facts']) store.db.exec(`INSERT INTO main.${t} SELECT * FROM s.${t}`);
+    for (const t of ['documents', 'budget_tables', 'items', 'messages', 'check_problems', 'check_passes', 'facts']) store.db.exec(`INSERT INTO main.${t} SELECT * FROM s.${t}`);
     store.db.exec('DETACH DATABASE s');
-    store.db.exec('CREATE TABLE notes (doc_id TEXT NOT NULL, seq INTEGER NOT NULL, note TEXT NOT NULL, PRIMARY KEY (doc_id, seq))');
-    store.db.exec("INSERT INTO notes SELECT doc_id, 0, 'checked by hand' FROM documents");
+    store.db.exec('CREATE TABLE notes (doc_key INTEGER NOT NULL, seq INTEGER NOT NULL, note TEXT NOT NULL, PRIMARY KEY (doc_key, seq))');
+    store.db.exec("INSERT INTO notes SELECT doc_key, 0, 'checked by hand' FROM documents");
     const docs = (store.db.prepare('SELECT count(*) AS n FROM documents').get() as { n: number }).n;
     store.close();
     const target = join(tempDir(), 'merged.sqlite');

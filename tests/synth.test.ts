@@ -111,8 +111,8 @@ describe('synthetic corpus', () => {
 
   it('identities that held exactly in the seed still hold: no error but where the seed was within rounding', () => {
     for (const m of made) {
-      const seedChecks = query<CheckRow>(seedsDb, 'SELECT c.* FROM checks c JOIN documents d USING (doc_id) WHERE d.source_file = ?', `${stem(m.source)}.txt`);
-      const checks = query<CheckRow>(db, 'SELECT c.* FROM checks c JOIN documents d USING (doc_id) WHERE d.source_file = ?', m.file);
+      const seedChecks = query<CheckRow>(seedsDb, 'SELECT c.* FROM checks c JOIN documents d USING (doc_key) WHERE d.source_file = ?', `${stem(m.source)}.txt`);
+      const checks = query<CheckRow>(db, 'SELECT c.* FROM checks c JOIN documents d USING (doc_key) WHERE d.source_file = ?', m.file);
       const rounding = new Set(seedChecks.filter((c) => c.severity === 'rounding').map(checkKey));
       const exact = new Set(seedChecks.filter((c) => c.severity === 'ok').map(checkKey));
       expect(checks.filter((c) => c.severity === 'ok').length, m.file).toBeGreaterThan(100);
@@ -129,7 +129,7 @@ describe('synthetic corpus', () => {
     expect(clean.length).toBeGreaterThan(8);
     const cleanErrors = query<{ n: number }>(
       db,
-      `SELECT count(*) AS n FROM checks c JOIN documents d USING (doc_id) WHERE c.severity = 'error' AND d.source_file IN (${clean.map(() => '?').join(', ')})`,
+      `SELECT count(*) AS n FROM checks c JOIN documents d USING (doc_key) WHERE c.severity = 'error' AND d.source_file IN (${clean.map(() => '?').join(', ')})`,
       ...clean.map((m) => m.file),
     )[0].n;
     expect(cleanErrors).toBe(0);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DOCUMENT_COLUMNS } from '../src/store/rows.js';
 import { WorkerPool } from '../src/workers.js';
 import { exportRows, ingestInto, SEEDS, tempDb } from './helpers/run.js';
 
@@ -36,14 +37,14 @@ describe('the worker pool', () => {
     const pool = new WorkerPool(1, 300, stub);
     try {
       const results = await Promise.all(['a-hang', 'b', 'c-crash', 'd'].map((p) => pool.run(new Uint8Array([1, 2, 3]), p)));
-      expect(results.map((r) => [r.sourcePath, r.status])).toEqual([
+      expect(results.map((r) => [r.document[DOCUMENT_COLUMNS.indexOf('source_path')], r.outcome.status])).toEqual([
         ['a-hang', 'failed'],
         ['b', 'ok'],
         ['c-crash', 'failed'],
         ['d', 'ok'],
       ]);
-      expect(results[0].error).toMatch(/took longer than 0.3 s and was abandoned/);
-      expect(results[2].error).toMatch(/internal error: stub worker crashed/);
+      expect(results[0].outcome.error).toMatch(/took longer than 0.3 s and was abandoned/);
+      expect(results[2].outcome.error).toMatch(/internal error: stub worker crashed/);
     } finally {
       await pool.close();
     }

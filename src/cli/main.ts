@@ -281,12 +281,13 @@ function validationReport(store: Store): DocumentValidation[] {
     .prepare(
       `SELECT d.doc_id AS docId, d.source_file AS sourceFile,
               sum(c.severity = 'ok') AS ok, sum(c.severity = 'rounding') AS rounding, sum(c.severity = 'error') AS error
-       FROM documents d LEFT JOIN checks c ON c.doc_id = d.doc_id WHERE d.status = 'ok'
-       GROUP BY d.doc_id ORDER BY d.source_file, d.doc_id`,
+       FROM documents d LEFT JOIN checks c ON c.doc_key = d.doc_key WHERE d.status = 'ok'
+       GROUP BY d.doc_key ORDER BY d.source_file, d.doc_id`,
     )
     .all() as DocumentValidation[];
   const problems = store.db.prepare(
-    `SELECT severity, rule, source_ref AS sourceRef, message FROM checks WHERE doc_id = ? AND severity <> 'ok' ORDER BY severity = 'rounding', seq`,
+    `SELECT severity, rule, source_ref AS sourceRef, message FROM checks
+     WHERE doc_key = (SELECT doc_key FROM documents WHERE doc_id = ?) AND severity <> 'ok' ORDER BY severity = 'rounding', seq`,
   );
   return docs.map((d) => ({ ...d, ok: d.ok ?? 0, rounding: d.rounding ?? 0, error: d.error ?? 0, problems: problems.all(d.docId) as DocumentValidation['problems'] }));
 }

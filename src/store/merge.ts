@@ -71,18 +71,19 @@ interface TableInfo {
   columns: string[];
 }
 
-/** The tables of a schema ('main' or an attached one) that hold rows per document: those with a doc_id column. */
-function docTables(db: Database.Database, schema: string): TableInfo[] {
+/** The tables of a schema ('main' or an attached one) with their columns. */
+function tablesOf(db: Database.Database, schema: string): TableInfo[] {
   const tables = db
     .prepare(`SELECT name, sql FROM ${quote(schema)}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
     .all() as { name: string; sql: string }[];
-  return tables
-    .map((t) => ({
-      ...t,
-      columns: (db.prepare(`SELECT name FROM pragma_table_info(?, ?)`).all(t.name, schema) as { name: string }[]).map((c) => c.name),
-    }))
-    .filter((t) => t.columns.includes('doc_id'));
+  return tables.map((t) => ({
+    ...t,
+    columns: (db.prepare(`SELECT name FROM pragma_table_info(?, ?)`).all(t.name, schema) as { name: string }[]).map((c) => c.name),
+  }));
 }
+
+/** The tables holding rows per document: those with a doc_key column, besides documents itself. */
+const childTables = (tables: TableInfo[]) => tables.filter((t) => t.name !== 'documents' && t.columns.includes('doc_key'));
 
 const samePath = (a: string, b: string) => {
   try {
@@ -94,11 +95,11 @@ const samePath = (a: string, b: string) => {
 
 /**
  * Copies every document of each source store into the target (created when
- * missing), with all its rows in every table keyed by doc_id — tables the
- * target lacks are created as the source has them. Each document is written
- * in one transaction. A document already in the target, ok and of the same
- * pipeline version, is left as it is; otherwise it is replaced. Merging
- * again is a no-op.
+ * missing), with all its rows in every table keyed by doc_key — tables the
+ * target lacks are created as the source has them. A copied document gets a
+ * doc_key of the target. Each document is written in one transaction. A
+ * document already in the target, ok and of the same pipeline version, is
+ * left as it is; otherwise it is replaced. Merging again is a no-op.
  */
 export function mergeStores(sources: string[], target: string): MergeSummary {
   const started = performance.now();
@@ -132,50 +133,60 @@ export function mergeStores(sources: string[], target: string): MergeSummary {
 }
 
 function mergeOne(db: Database.Database, source: string, rows: Record<string, number>): MergeSourceSummary {
-  const sourceTables = docTables(db, 'src');
-  if (!sourceTables.some((t) => t.name === 'documents')) throw new Error(`merge: ${source} is not a yusuan store (it has no documents table)`);
+  const sourceTables = tablesOf(db, 'src');
+  const sourceDocuments = sourceTables.find((t) => t.name === 'documents');
+  if (!sourceDocuments) throw new Error(`merge: ${source} is not a yusuan store (it has no documents table)`);
   const version = (db.prepare(`SELECT value FROM src.meta WHERE key = 'schema_version'`).get() as { value: string } | undefined)?.value;
   if (version !== String(SCHEMA_VERSION)) {
     throw new Error(`merge: ${source} was made by another version of yusuan (schema ${version ?? 'unknown'}, this one writes ${SCHEMA_VERSION}); ingest it again with this version`);
   }
 
   // tables a newer source has and the target lacks come along, as the source defines them
-  const targetNames = new Set(docTables(db, 'main').map((t) => t.name));
-  for (const t of sourceTables) if (!targetNames.has(t.name)) db.exec(t.sql);
-  const targetTables = new Map(docTables(db, 'main').map((t) => [t.name, t]));
+  const targetNames = new Set(tablesOf(db, 'main').map((t) => t.name));
+  for (const t of childTables(sourceTables)) if (!targetNames.has(t.name)) db.exec(t.sql);
+  const targetTables = new Map(tablesOf(db, 'main').map((t) => [t.name, t]));
+  /** The columns both have, but doc_key: the target gives its own. */
+  const shared = (t: TableInfo) => {
+    const target = new Set(targetTables.get(t.name)!.columns);
+    return t.columns.filter((c) => c !== 'doc_key' && target.has(c)).map(quote).join(', ');
+  };
 
-  // documents first (the others reference it), deleted last
-  const tables = sourceTables
-    .map((t) => {
-      const targetColumns = new Set(targetTables.get(t.name)!.columns);
-      return { name: t.name, columns: t.columns.filter((c) => targetColumns.has(c)) };
-    })
-    .sort((a, b) => (a.name === 'documents' ? -1 : b.name === 'documents' ? 1 : a.name < b.name ? -1 : 1));
-  const allTarget = [...targetTables.keys()].sort((a, b) => (a === 'documents' ? 1 : b === 'documents' ? -1 : a < b ? -1 : 1));
-  const deletes = allTarget.map((name) => db.prepare(`DELETE FROM main.${quote(name)} WHERE doc_id = ?`));
-  const copies = tables.map((t) => {
-    const cols = t.columns.map(quote).join(', ');
-    return { name: t.name, statement: db.prepare(`INSERT INTO main.${quote(t.name)} (${cols}) SELECT ${cols} FROM src.${quote(t.name)} WHERE doc_id = ?`) };
+  const deletes = childTables([...targetTables.values()]).map((t) => db.prepare(`DELETE FROM main.${quote(t.name)} WHERE doc_key = ?`));
+  const deleteDocument = db.prepare('DELETE FROM main.documents WHERE doc_key = ?');
+  const documentColumns = shared(sourceDocuments);
+  const copyDocumentRow = db.prepare(`INSERT INTO main.documents (${documentColumns}) SELECT ${documentColumns} FROM src.documents WHERE doc_key = ?`);
+  const copies = childTables(sourceTables).map((t) => {
+    const cols = shared(t);
+    return {
+      name: t.name,
+      statement: db.prepare(`INSERT INTO main.${quote(t.name)} (doc_key, ${cols}) SELECT ?, ${cols} FROM src.${quote(t.name)} WHERE doc_key = ?`),
+    };
   });
-  const existing = db.prepare('SELECT status, pipeline_version AS pipelineVersion FROM main.documents WHERE doc_id = ?');
-  const copyDocument = db.transaction((docId: string) => {
-    for (const d of deletes) d.run(docId);
-    for (const c of copies) rows[c.name] = (rows[c.name] ?? 0) + c.statement.run(docId).changes;
+  const existing = db.prepare('SELECT doc_key AS docKey, status, pipeline_version AS pipelineVersion FROM main.documents WHERE doc_id = ?');
+  const copyDocument = db.transaction((sourceKey: number, oldKey: number | undefined) => {
+    if (oldKey !== undefined) {
+      for (const d of deletes) d.run(oldKey);
+      deleteDocument.run(oldKey);
+    }
+    const docKey = copyDocumentRow.run(sourceKey).lastInsertRowid;
+    rows.documents = (rows.documents ?? 0) + 1;
+    for (const c of copies) rows[c.name] = (rows[c.name] ?? 0) + c.statement.run(docKey, sourceKey).changes;
   });
 
   const summary: MergeSourceSummary = { path: source, documents: 0, copied: 0, replaced: 0, skipped: 0 };
-  const documents = db.prepare('SELECT doc_id AS docId, pipeline_version AS pipelineVersion FROM src.documents ORDER BY doc_id').all() as {
+  const documents = db.prepare('SELECT doc_key AS docKey, doc_id AS docId, pipeline_version AS pipelineVersion FROM src.documents ORDER BY doc_id').all() as {
+    docKey: number;
     docId: string;
     pipelineVersion: string;
   }[];
   for (const doc of documents) {
     summary.documents++;
-    const there = existing.get(doc.docId) as { status: string; pipelineVersion: string } | undefined;
+    const there = existing.get(doc.docId) as { docKey: number; status: string; pipelineVersion: string } | undefined;
     if (there?.status === 'ok' && there.pipelineVersion === doc.pipelineVersion) {
       summary.skipped++;
       continue;
     }
-    copyDocument(doc.docId);
+    copyDocument(doc.docKey, there?.docKey);
     summary.copied++;
     if (there) summary.replaced++;
   }

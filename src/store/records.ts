@@ -26,7 +26,7 @@ export interface RecordTable<T extends { ref: SourceRef }> {
   description: string;
   columns: RecordColumn<T>[];
   records: (tables: DisclosureTables) => T[];
-  /** Columns that identify a row within a document (with doc_id). */
+  /** Columns that identify a row within a document. */
   key?: string[];
 }
 
@@ -158,20 +158,20 @@ export const exportedName = (column: { name: string; kind: ColumnKind }) => (col
 export function createTableSql(table: RecordTable<{ ref: SourceRef }>): string {
   const columns = table.columns.map((c) => `  ${c.name} ${c.kind === 'text' ? "TEXT NOT NULL DEFAULT ''" : 'INTEGER'}`);
   return `CREATE TABLE IF NOT EXISTS ${table.name} (
-  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  doc_key INTEGER NOT NULL REFERENCES documents(doc_key) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
 ${columns.join(',\n')},
   source_ref TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (doc_id, seq)
+  PRIMARY KEY (doc_key, seq)
 ) WITHOUT ROWID;`;
 }
 
-/** The columns of an insert into a record table, in the order of recordValues (after doc_id and seq). */
+/** The columns of an insert into a record table after doc_key, in the order of recordValues (after seq). */
 export function insertColumns(table: RecordTable<{ ref: SourceRef }>): string[] {
-  return ['doc_id', 'seq', ...table.columns.map((c) => c.name), 'source_ref'];
+  return ['seq', ...table.columns.map((c) => c.name), 'source_ref'];
 }
 
-/** The values of one record, after doc_id and seq (see insertColumns). */
+/** The values of one record, after seq (see insertColumns). */
 export function recordValues<T extends { ref: SourceRef }>(table: RecordTable<T>, record: T): unknown[] {
   return [...table.columns.map((c) => c.value(record) ?? (c.kind === 'text' ? '' : null)), formatRef(record.ref)];
 }
@@ -181,6 +181,6 @@ export function datasetViewSql(table: RecordTable<{ ref: SourceRef }>, yuanSql: 
   const own = table.columns.map((c) => (c.kind === 'fen' ? `${yuanSql(`r.${c.name}`)} AS ${exportedName(c)}` : `r.${c.name}`));
   return `DROP VIEW IF EXISTS ${table.name}_dataset;
 CREATE VIEW ${table.name}_dataset AS
-SELECT r.doc_id, d.source_file, d.department_code, d.fiscal_year, r.source_ref, ${own.join(', ')}, r.seq AS row_no
-FROM ${table.name} r JOIN documents d ON d.doc_id = r.doc_id WHERE d.status = 'ok';`;
+SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, r.source_ref, ${own.join(', ')}, r.seq AS row_no
+FROM ${table.name} r JOIN documents d ON d.doc_key = r.doc_key WHERE d.status = 'ok';`;
 }

@@ -7,7 +7,7 @@ import { createTableSql, datasetViewSql, RECORD_TABLES } from './records.js';
  */
 
 /** Bumped with any change of tables or views: a store of another version is not reused. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** amount_fen (integer 分) → exact 元 text with two decimals, in SQL. */
 export const yuanSql = (fen: string) =>
@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS meta (
 
 -- one row per source file content (sha256), whether it was read or not
 CREATE TABLE IF NOT EXISTS documents (
-  doc_id TEXT PRIMARY KEY,              -- sha256 (hex) of the file's bytes
+  -- the key the other tables use: a small integer, given in the order documents are
+  -- written, so that their rows are appended rather than scattered by a random sha256
+  doc_key INTEGER PRIMARY KEY,
+  doc_id TEXT NOT NULL UNIQUE,          -- sha256 (hex) of the file's bytes
   source_file TEXT NOT NULL,            -- base name
   source_path TEXT NOT NULL,            -- path as given to ingest
   source_format TEXT NOT NULL DEFAULT '',
@@ -46,7 +49,7 @@ CREATE TABLE IF NOT EXISTS documents (
 
 -- the standard tables found in a document (also those published empty)
 CREATE TABLE IF NOT EXISTS budget_tables (
-  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  doc_key INTEGER NOT NULL REFERENCES documents(doc_key) ON DELETE CASCADE,
   table_kind TEXT NOT NULL,
   table_no INTEGER NOT NULL,            -- 1..9 in the standard set
   title TEXT NOT NULL,
@@ -55,12 +58,12 @@ CREATE TABLE IF NOT EXISTS budget_tables (
   empty_note TEXT,
   line_items INTEGER NOT NULL,
   source_ref TEXT NOT NULL,             -- where the title stands
-  PRIMARY KEY (doc_id, table_kind)
+  PRIMARY KEY (doc_key, table_kind)
 ) WITHOUT ROWID;
 
 -- one row per non-empty amount cell of a standard table
 CREATE TABLE IF NOT EXISTS items (
-  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  doc_key INTEGER NOT NULL REFERENCES documents(doc_key) ON DELETE CASCADE,
   seq INTEGER NOT NULL,                 -- order within the document
   table_kind TEXT NOT NULL,
   side TEXT NOT NULL,
@@ -74,27 +77,27 @@ CREATE TABLE IF NOT EXISTS items (
   amount_fen INTEGER NOT NULL,          -- exact amount in 分, never a float
   source_ref TEXT NOT NULL,             -- L123 | p4 | t5r7
   column_no INTEGER,                    -- 栏次 number of the column, where numbered
-  PRIMARY KEY (doc_id, seq)
+  PRIMARY KEY (doc_key, seq)
 ) WITHOUT ROWID;
 
 -- what the pipeline said about a document: errors, warnings, notes
 CREATE TABLE IF NOT EXISTS messages (
-  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  doc_key INTEGER NOT NULL REFERENCES documents(doc_key) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
   stage TEXT NOT NULL,
   severity TEXT NOT NULL,
   rule TEXT NOT NULL,
   message TEXT NOT NULL,
   source_ref TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (doc_id, seq)
+  PRIMARY KEY (doc_key, seq)
 ) WITHOUT ROWID;
 
--- every identity of the tables checked (validation), passing ones as 'ok'
-CREATE TABLE IF NOT EXISTS checks (
-  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+-- the identities of the tables that did not hold (validation): view checks has them all
+CREATE TABLE IF NOT EXISTS check_problems (
+  doc_key INTEGER NOT NULL REFERENCES documents(doc_key) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
   rule TEXT NOT NULL,
-  severity TEXT NOT NULL CHECK (severity IN ('ok', 'rounding', 'error')),
+  severity TEXT NOT NULL CHECK (severity IN ('rounding', 'error')),
   table_kind TEXT NOT NULL,
   code TEXT NOT NULL,
   label TEXT NOT NULL,
@@ -104,12 +107,12 @@ CREATE TABLE IF NOT EXISTS checks (
   message TEXT NOT NULL,
   source_ref TEXT NOT NULL DEFAULT '',
   involves TEXT NOT NULL DEFAULT '',     -- source refs of every cell the check involves
-  PRIMARY KEY (doc_id, seq)
+  PRIMARY KEY (doc_key, seq)
 ) WITHOUT ROWID;
 
 -- named figures stated in the narrative, with their sentence
 CREATE TABLE IF NOT EXISTS facts (
-  doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  doc_key INTEGER NOT NULL REFERENCES documents(doc_key) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
   name TEXT NOT NULL,
   value_fen INTEGER NOT NULL,
@@ -117,21 +120,39 @@ CREATE TABLE IF NOT EXISTS facts (
   published TEXT NOT NULL,
   sentence TEXT NOT NULL,
   source_ref TEXT NOT NULL,
-  PRIMARY KEY (doc_id, seq)
+  PRIMARY KEY (doc_key, seq)
 ) WITHOUT ROWID;
+
+-- the identities that held, one row per document: a JSON array with an array per check of
+-- [seq, rule, table_kind, code, label, measure, expected_fen, actual_fen, message, source_ref, involves]
+-- (amounts as decimal strings), so that the writer does not pay a row for each
+CREATE TABLE IF NOT EXISTS check_passes (
+  doc_key INTEGER PRIMARY KEY REFERENCES documents(doc_key) ON DELETE CASCADE,
+  checks TEXT NOT NULL
+);
+
+-- every identity of the tables checked, passing ones as 'ok'
+DROP VIEW IF EXISTS checks;
+CREATE VIEW checks AS
+SELECT doc_key, seq, rule, severity, table_kind, code, label, measure, expected_fen, actual_fen, message, source_ref, involves
+FROM check_problems
+UNION ALL
+SELECT p.doc_key, c.value ->> 0, c.value ->> 1, 'ok', c.value ->> 2, c.value ->> 3, c.value ->> 4, c.value ->> 5,
+       CAST(c.value ->> 6 AS INTEGER), CAST(c.value ->> 7 AS INTEGER), c.value ->> 8, c.value ->> 9, c.value ->> 10
+FROM check_passes p, json_each(p.checks) c;
 
 DROP VIEW IF EXISTS checks_dataset;
 CREATE VIEW checks_dataset AS
-SELECT c.doc_id, d.source_file, d.department_code, d.fiscal_year, c.source_ref, c.rule, c.severity, c.table_kind, c.code,
+SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, c.source_ref, c.rule, c.severity, c.table_kind, c.code,
        c.label, c.measure, ${yuanSql('c.expected_fen')} AS expected_yuan, ${yuanSql('c.actual_fen')} AS actual_yuan,
        ${yuanSql('(c.actual_fen - c.expected_fen)')} AS difference_yuan, c.message, c.involves, c.seq AS check_no
-FROM checks c JOIN documents d ON d.doc_id = c.doc_id;
+FROM checks c JOIN documents d ON d.doc_key = c.doc_key;
 
 DROP VIEW IF EXISTS facts_dataset;
 CREATE VIEW facts_dataset AS
-SELECT f.doc_id, d.source_file, d.department_code, d.fiscal_year, f.source_ref, f.name, ${yuanSql('f.value_fen')} AS value_yuan,
+SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, f.source_ref, f.name, ${yuanSql('f.value_fen')} AS value_yuan,
        f.published, f.sentence, f.seq
-FROM facts f JOIN documents d ON d.doc_id = f.doc_id;
+FROM facts f JOIN documents d ON d.doc_key = f.doc_key;
 
 DROP VIEW IF EXISTS line_items;
 CREATE VIEW line_items AS
@@ -140,14 +161,14 @@ SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department
        ${yuanSql('i.amount_fen')} AS amount_yuan, t.unit AS source_unit, i.source_ref,
        i.amount_fen, i.seq
 FROM items i
-JOIN documents d ON d.doc_id = i.doc_id
-JOIN budget_tables t ON t.doc_id = i.doc_id AND t.table_kind = i.table_kind
+JOIN documents d ON d.doc_key = i.doc_key
+JOIN budget_tables t ON t.doc_key = i.doc_key AND t.table_kind = i.table_kind
 WHERE d.status = 'ok';
 
 DROP VIEW IF EXISTS document_messages;
 CREATE VIEW document_messages AS
-SELECT d.source_file, m.severity, m.stage, m.rule, m.message, m.source_ref, m.doc_id, m.seq
-FROM messages m JOIN documents d ON d.doc_id = m.doc_id;
+SELECT d.source_file, m.severity, m.stage, m.rule, m.message, m.source_ref, d.doc_id, m.seq
+FROM messages m JOIN documents d ON d.doc_key = m.doc_key;
 
 DROP VIEW IF EXISTS departments;
 CREATE VIEW departments AS
@@ -160,10 +181,10 @@ GROUP BY department_key;
 DROP VIEW IF EXISTS department_years;
 CREATE VIEW department_years AS
 WITH candidates AS (
-  SELECT d.doc_id, d.department_key, d.region, d.department_code, d.department_name, d.fiscal_year, d.source_file,
+  SELECT d.doc_key, d.doc_id, d.department_key, d.region, d.department_code, d.department_name, d.fiscal_year, d.source_file,
          d.published_date, d.ingested_at,
-         (SELECT count(*) FROM checks c WHERE c.doc_id = d.doc_id AND c.severity = 'error') AS check_errors,
-         (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS line_items
+         (SELECT count(*) FROM checks c WHERE c.doc_key = d.doc_key AND c.severity = 'error') AS check_errors,
+         (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS line_items
   FROM documents d WHERE d.status = 'ok' AND d.fiscal_year IS NOT NULL
 ), ranked AS (
   SELECT candidates.*,
@@ -172,28 +193,28 @@ WITH candidates AS (
          count(*) OVER (PARTITION BY department_key, fiscal_year) AS documents
   FROM candidates
 ), total AS (
-  SELECT doc_id, table_kind, measure, amount_fen FROM items WHERE code = '' AND label IN ('合计', '收入总计', '“三公”经费小计')
+  SELECT doc_key, table_kind, measure, amount_fen FROM items WHERE code = '' AND label IN ('合计', '收入总计', '“三公”经费小计')
 )
 SELECT r.department_key, r.region, r.department_code, r.department_name, r.fiscal_year, r.doc_id, r.source_file, r.documents,
        CASE WHEN r.documents = 1 THEN 'the only document for this department and year'
             ELSE 'chosen among ' || r.documents || ' documents: fewest validation errors, then most line items, then the latest publication date, then the latest ingest' END AS chosen_because,
        r.check_errors,
-       ${yuanSql("(SELECT amount_fen FROM items i WHERE i.doc_id = r.doc_id AND i.table_kind = 'revenue_expenditure_summary' AND i.side = 'revenue' AND i.label = '收入总计')")} AS revenue_total_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'expenditure' AND t.measure = 'total')")} AS expenditure_total_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'expenditure' AND t.measure = 'basic')")} AS basic_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'expenditure' AND t.measure = 'project')")} AS project_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'general_budget_expenditure' AND t.measure = 'total')")} AS general_budget_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'general_budget_basic_expenditure' AND t.measure = 'personnel')")} AS personnel_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'general_budget_basic_expenditure' AND t.measure = 'public')")} AS public_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_id = r.doc_id AND t.table_kind = 'three_public' AND t.measure = 'total' ORDER BY t.amount_fen DESC LIMIT 1)")} AS three_public_yuan
+       ${yuanSql("(SELECT amount_fen FROM items i WHERE i.doc_key = r.doc_key AND i.table_kind = 'revenue_expenditure_summary' AND i.side = 'revenue' AND i.label = '收入总计')")} AS revenue_total_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'expenditure' AND t.measure = 'total')")} AS expenditure_total_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'expenditure' AND t.measure = 'basic')")} AS basic_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'expenditure' AND t.measure = 'project')")} AS project_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'general_budget_expenditure' AND t.measure = 'total')")} AS general_budget_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'general_budget_basic_expenditure' AND t.measure = 'personnel')")} AS personnel_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'general_budget_basic_expenditure' AND t.measure = 'public')")} AS public_yuan,
+       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'three_public' AND t.measure = 'total' ORDER BY t.amount_fen DESC LIMIT 1)")} AS three_public_yuan
 FROM ranked r WHERE r.rank = 1;
 
 DROP VIEW IF EXISTS documents_dataset;
 CREATE VIEW documents_dataset AS
 SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department_name, d.fiscal_year,
        d.budget_scope, d.phase, d.status, d.error, d.region, d.department_key, d.source_url, d.published_date,
-       (SELECT count(*) FROM budget_tables t WHERE t.doc_id = d.doc_id) AS tables,
-       (SELECT count(*) FROM items i WHERE i.doc_id = d.doc_id) AS line_items,
+       (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key) AS tables,
+       (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS line_items,
        d.size_bytes, d.pages, d.source_path, d.ingested_at, d.pipeline_version
 FROM documents d;
 

@@ -1,0 +1,90 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatRef } from '../src/ir.js';
+import { formatYuan } from '../src/normalize/amount.js';
+import { processBytes, type DocumentResult } from '../src/pipeline.js';
+import { documentRows } from '../src/store/rows.js';
+import { Store } from '../src/store/store.js';
+import { SEEDS, tempDb } from './helpers/run.js';
+
+/** The store read back: what the pipeline produced must be there, exactly, whatever the storage layout. */
+describe('the store', () => {
+  const write = (results: DocumentResult[]) => {
+    const store = Store.open(tempDb());
+    for (const r of results) store.write(documentRows(r));
+    return store;
+  };
+
+  it('gives back every check of every seed, passing ones included, in order and exact', async () => {
+    const results = await Promise.all(readdirSync(SEEDS).map((f) => processBytes(readFileSync(join(SEEDS, f)), join(SEEDS, f))));
+    const store = write(results);
+    try {
+      for (const r of results) {
+        const stored = store.db
+          .prepare(
+            `SELECT check_no, rule, severity, table_kind, code, label, measure, expected_yuan, actual_yuan, message, source_ref, involves
+             FROM checks_dataset WHERE doc_id = ? ORDER BY check_no`,
+          )
+          .all(r.docId);
+        expect(r.checks.length).toBeGreaterThan(200);
+        expect(stored).toEqual(
+          r.checks.map((c, seq) => ({
+            check_no: seq,
+            rule: c.rule,
+            severity: c.severity,
+            table_kind: c.tableKind,
+            code: c.code,
+            label: c.label,
+            measure: c.measure,
+            expected_yuan: formatYuan(c.expectedFen),
+            actual_yuan: formatYuan(c.actualFen),
+            message: c.message,
+            source_ref: formatRef(c.ref),
+            involves: c.involves.map((cell) => formatRef(cell.ref)).join(' '),
+          })),
+        );
+      }
+      // passing checks and the others are stored apart: the seeds have both (004's rounding)
+      const severities = store.db.prepare('SELECT DISTINCT severity FROM checks ORDER BY 1').pluck().all();
+      expect(severities).toEqual(['ok', 'rounding']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('keeps amounts beyond 2^53 分 exact in passing checks and line items', async () => {
+    const seed = join(SEEDS, readdirSync(SEEDS)[0]);
+    const result = await processBytes(readFileSync(seed), seed);
+    const huge = 2n ** 62n + 7n;
+    result.checks = [{ ...result.checks.find((c) => c.severity === 'ok')!, expectedFen: huge, actualFen: huge }];
+    result.normalized!.tables[0].items[0].amountFen = -huge;
+    const store = write([result]);
+    try {
+      expect(store.db.prepare('SELECT expected_fen, actual_fen FROM checks').safeIntegers().get()).toEqual({ expected_fen: huge, actual_fen: huge });
+      expect(store.db.prepare('SELECT expected_yuan FROM checks_dataset').pluck().get()).toBe(formatYuan(huge));
+      expect(store.db.prepare('SELECT amount_fen FROM line_items ORDER BY seq LIMIT 1').safeIntegers().pluck().get()).toBe(-huge);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('replaces a document written again, leaving no rows of the first write', async () => {
+    const seed = join(SEEDS, readdirSync(SEEDS)[1]);
+    const result = await processBytes(readFileSync(seed), seed);
+    const store = write([result, result]);
+    try {
+      const counts = (table: string) => store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+      expect(counts('documents')).toBe(1);
+      expect(counts('items')).toBe(result.normalized!.tables.reduce((n, t) => n + t.items.length, 0));
+      expect(counts('checks')).toBe(result.checks.length);
+      expect(counts('check_passes')).toBe(1);
+      // every row belongs to the one document there is
+      for (const table of ['items', 'budget_tables', 'check_problems', 'check_passes', 'facts', 'indicators']) {
+        expect(store.db.prepare(`SELECT count(*) FROM ${table} WHERE doc_key NOT IN (SELECT doc_key FROM documents)`).pluck().get(), table).toBe(0);
+      }
+    } finally {
+      store.close();
+    }
+  });
+});
