@@ -4,7 +4,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { DocumentError, type Block, type ExtractedDocument, type Paragraph, type Table } from '../src/ir.js';
-import { checkDocxZip, docxExtractor, readCentralDirectory } from '../src/extract/docx.js';
+import { checkDocxZip, docxExtractor, readCentralDirectory, unclosedRoot } from '../src/extract/docx.js';
 import { decodeHtml, htmlExtractor } from '../src/extract/html.js';
 import { expandGrid } from '../src/extract/html-grid.js';
 
@@ -464,6 +464,23 @@ describe('DOCX extractor', () => {
     expect((await rejection(docxExtractor.extract(cut, 'x.docx'))).rule).toBe('docx-corrupt');
   });
 
+  it('refuses a .docx whose main part breaks off (cut short inside the zip) as damaged, with a reason', async () => {
+    // mammoth's XML parser would read on past the cut for minutes (a hang in the fuzz), then fail anyway.
+    const parts = docxParts(wp('x').repeat(2000));
+    const main = parts.find((p) => p.name === 'word/document.xml')!;
+    for (const cut of [main.data.length - 20, main.data.length - 1, Math.floor(main.data.length / 2), 120]) {
+      const err = await rejection(docxExtractor.extract(zip(parts.map((p) => (p === main ? { ...p, data: p.data.slice(0, cut) } : p))), 'x.docx'));
+      expect(err.rule, String(cut)).toBe('docx-corrupt');
+      expect(err.message).toMatch(/breaks off before the end \(the w:document element is never closed\).*save it again/);
+    }
+    // The whole part, with white space, a comment or an empty root, still reads.
+    const end = zip(parts.map((p) => (p === main ? { ...p, data: `${p.data}\r\n<!-- saved -->\n` } : p)));
+    expect(paragraphs((await docxExtractor.extract(end, 'x.docx')).blocks)).toHaveLength(2000);
+    expect(unclosedRoot('<?xml version="1.0"?><w:document xmlns:w="x"/>')).toBeUndefined();
+    expect(unclosedRoot('<?xml version="1.0"?><!-- a --><w:document a="x"><w:body/></w:document >\n')).toBeUndefined();
+    expect(unclosedRoot('<?xml version="1.0"?><w:document><w:body></w:body></w:document')).toBe('w:document');
+  });
+
   it('refuses a zip that is not a Word document', async () => {
     const err = await rejection(docxExtractor.extract(zip([{ name: 'readme.txt', data: 'hi' }]), 'x.docx'));
     expect(err.rule).toBe('docx-not-word');
@@ -512,6 +529,7 @@ describe('bad inputs in tests/fixtures/docx-html-bad', () => {
   const expected: Record<string, string> = {
     'not-a-zip.docx': 'docx-corrupt',
     'truncated.docx': 'docx-corrupt',
+    'cut-document-xml.docx': 'docx-corrupt',
     'not-word.docx': 'docx-not-word',
     'legacy.doc': 'doc-legacy',
     'bomb.docx': 'docx-too-large',

@@ -391,6 +391,19 @@ describe('unreadable PDFs', () => {
   });
 });
 
+describe('damaged PDFs that pdfjs repairs', () => {
+  it('an xref table with random bytes inside: the objects are found by a scan, the text reads as before', async () => {
+    // Random bytes inserted into running-header.pdf's xref table. Our object
+    // reader used to read on over them for ever (a delimiter is an empty word
+    // that does not advance): a hang in the fuzz.
+    const bytes = new Uint8Array(readFileSync(join(BAD, 'xref-random-bytes.pdf')));
+    const reader = new ContentRuleReader(bytes);
+    expect(reader.pageRules({ num: 5, gen: 0 })).toEqual({ h: [], v: [] }); // page 1: text only
+    const damaged = await pdfExtractor.extract(bytes, 'xref-random-bytes.pdf');
+    expect(damaged.blocks).toEqual((await extractFile(join(BAD, 'running-header.pdf'))).blocks);
+  });
+});
+
 /* ------------------------------------------------------------- throughput */
 
 describe('throughput', () => {

@@ -281,10 +281,39 @@ export function fillGridBefore(xml: string): { xml: string; rows: number } {
   return { xml: out, rows };
 }
 
-function withGridBeforeFilled(bytes: Uint8Array, entries: ZipEntry[]): { bytes: Uint8Array; rows: number } {
-  const main = entries.find((e) => e.name === MAIN_PART);
-  if (!main) return { bytes, rows: 0 };
-  const raw = inflateEntry(bytes, main);
+/**
+ * The name of the root element of an XML text when that element is never
+ * closed (the text breaks off: a part cut short), else undefined.
+ *
+ * mammoth's XML parser (xmldom) does not stop at such a text: it takes an
+ * element whose end tag appears nowhere after it for an empty one, so the
+ * root ends at once and every later tag is refused ("Only one element can
+ * be added") and its text piled onto one node, whose child list is rebuilt
+ * on each addition: minutes for a main part of a megabyte, to end with an
+ * error anyway.
+ */
+export function unclosedRoot(xml: string): string | undefined {
+  // The root element: the first tag that is not a declaration, comment or doctype.
+  const root = /<(?![?!])([^\s/>]+)/.exec(xml);
+  if (!root) return undefined;
+  const tagEnd = xml.indexOf('>', root.index);
+  if (tagEnd < 0) return root[1]; // cut inside the root's start tag
+  if (xml[tagEnd - 1] === '/') return undefined; // an empty root (<root/>)
+  let end = xml.length;
+  while (end > 0 && /\s/.test(xml[end - 1])) end--;
+  const close = `</${root[1]}`;
+  const at = xml.lastIndexOf(close);
+  // After the end tag: only white space, comments, processing instructions.
+  if (at > root.index && /^\s*>(?:\s|<!--[\s\S]*?-->|<\?[\s\S]*?\?>)*$/.test(xml.slice(at + close.length, end))) return undefined;
+  return root[1];
+}
+
+/** An XML part in UTF-16 (rare, but allowed): left to mammoth. */
+function isUtf16(raw: Buffer): boolean {
+  return raw.length >= 2 && ((raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff) || raw[0] === 0 || raw[1] === 0);
+}
+
+function withGridBeforeFilled(bytes: Uint8Array, entries: ZipEntry[], raw: Buffer | undefined): { bytes: Uint8Array; rows: number } {
   if (!raw || !raw.includes('gridBefore')) return { bytes, rows: 0 };
   const { xml, rows } = fillGridBefore(raw.toString('utf8'));
   if (!rows) return { bytes, rows: 0 };
@@ -326,7 +355,17 @@ export const docxExtractor: Extractor = {
 
   async extract(bytes: Uint8Array, fileName: string): Promise<ExtractedDocument> {
     const entries = checkDocxZip(bytes, fileName);
-    const fixed = withGridBeforeFilled(bytes, entries);
+    const main = entries.find((e) => e.name === MAIN_PART);
+    const mainXml = main ? inflateEntry(bytes, main) : undefined;
+    const unclosed = mainXml && !isUtf16(mainXml) ? unclosedRoot(mainXml.toString('utf8')) : undefined;
+    if (unclosed) {
+      throw new DocumentError(
+        `the .docx file is damaged: its text (${MAIN_PART}) breaks off before the end (the ${unclosed} element is never closed), ` +
+          'so the file was cut short or saved incompletely; download it again, or open it in Word and save it again',
+        'docx-corrupt',
+      );
+    }
+    const fixed = withGridBeforeFilled(bytes, entries, mainXml);
     const buffer = Buffer.from(fixed.bytes.buffer, fixed.bytes.byteOffset, fixed.bytes.byteLength);
     let result: { value: string; messages: { type: string; message: string }[] };
     try {

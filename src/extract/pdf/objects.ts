@@ -326,7 +326,19 @@ export class PdfFile {
     if (!this.trailer.has('Root')) throw new Unsupported('no trailer');
   }
 
+  /**
+   * A classic xref table. Its syntax is rigid (subsection headers of two
+   * integers, entries of offset, generation and n/f): anything else (bytes
+   * overwritten or inserted by damage) makes it give up, and the objects are
+   * found by scanning the file instead. (Reading on over garbage would not
+   * end: a delimiter is an empty word that does not advance.)
+   */
   private readXrefTable(p: ObjParser): PdfDict {
+    const b = this.bytes;
+    const digits = (w: string): number => {
+      if (!/^\d{1,10}$/.test(w)) throw new Unsupported('damaged xref table');
+      return Number(w);
+    };
     for (;;) {
       const w = p.peekWord();
       if (w === 'trailer') {
@@ -335,13 +347,15 @@ export class PdfFile {
         if (!(t instanceof Map)) throw new Unsupported('bad trailer');
         return t;
       }
-      const start = Number(p.readWord());
-      const count = Number(p.readWord());
-      if (!Number.isInteger(start) || !Number.isInteger(count)) throw new Unsupported('bad xref');
+      const start = digits(p.readWord());
+      const count = digits(p.readWord());
+      // An entry takes 20 bytes (at least 6 when sloppily written).
+      if (count * 6 > b.length - p.pos) throw new Unsupported('xref subsection longer than the file');
       for (let i = 0; i < count; i++) {
-        const off = Number(p.readWord());
-        p.readWord(); // generation
+        const off = digits(p.readWord());
+        digits(p.readWord()); // generation
         const kind = p.readWord();
+        if (kind !== 'n' && kind !== 'f') throw new Unsupported('damaged xref entry');
         const num = start + i;
         if (kind === 'n' && off > 0 && !this.xref.has(num)) this.xref.set(num, { type: 1, offset: off, index: 0 });
         else if (kind === 'f' && !this.xref.has(num)) this.xref.set(num, { type: 1, offset: -1, index: 0 });
@@ -358,8 +372,10 @@ export class PdfFile {
     const size = Number(this.get(s.dict.get('Size')));
     const index = this.get(s.dict.get('Index'));
     const ranges: number[] = Array.isArray(index) ? index.map((x) => Number(this.get(x))) : [0, size];
-    const data = this.decode(s);
     const rec = w0 + w1 + w2;
+    if (![w0, w1, w2].every((x) => Number.isInteger(x) && x >= 0 && x <= 8) || rec === 0) throw new Unsupported('bad xref stream widths');
+    if (!ranges.every((x) => Number.isInteger(x) && x >= 0)) throw new Unsupported('bad xref stream index');
+    const data = this.decode(s);
     let p = 0;
     const field = (len: number, def: number): number => {
       if (len === 0) return def;
@@ -367,7 +383,7 @@ export class PdfFile {
       for (let i = 0; i < len; i++) v = v * 256 + data[p++];
       return v;
     };
-    for (let r = 0; r + 1 < ranges.length; r += 2) {
+    for (let r = 0; r + 1 < ranges.length && p + rec <= data.length; r += 2) {
       for (let i = 0; i < ranges[r + 1]; i++) {
         if (p + rec > data.length) break;
         const type = field(w0, 1);
@@ -419,12 +435,16 @@ export class PdfFile {
     // Objects inside object streams.
     for (const [num, e] of [...this.xref]) {
       if (e.type !== 1) continue;
-      const v = this.object(num);
-      if (v instanceof PdfStream && (v.dict.get('Type') as PdfName | undefined)?.name === 'ObjStm') {
-        const os = this.objStream(num);
-        for (const [inner, idx] of os.offsets) {
-          if (!this.xref.has(inner)) this.xref.set(inner, { type: 2, offset: num, index: idx });
-        }
+      let os: ObjStream;
+      try {
+        const v = this.object(num);
+        if (!(v instanceof PdfStream) || (v.dict.get('Type') as PdfName | undefined)?.name !== 'ObjStm') continue;
+        os = this.objStream(num);
+      } catch {
+        continue; // a damaged object (stream): the others may still serve
+      }
+      for (const [inner, idx] of os.offsets) {
+        if (!this.xref.has(inner)) this.xref.set(inner, { type: 2, offset: num, index: idx });
       }
     }
   }
@@ -471,14 +491,19 @@ export class PdfFile {
     const data = this.decode(s);
     const n = Number(this.get(s.dict.get('N')));
     const first = Number(this.get(s.dict.get('First')));
+    // N pairs of integers, each at least 4 bytes ("1 0 "), before First.
+    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(first) || first < 0 || n * 4 > data.length) {
+      throw new Unsupported('bad object stream header');
+    }
     const p = new ObjParser(data, 0);
     const offsets = new Map<number, number>();
     const byIndex: number[] = [];
     for (let i = 0; i < n; i++) {
-      const objNum = Number(p.readWord());
-      const off = Number(p.readWord());
-      offsets.set(objNum, i);
-      byIndex.push(first + off);
+      const w1 = p.readWord();
+      const w2 = p.readWord();
+      if (!/^\d+$/.test(w1) || !/^\d+$/.test(w2)) throw new Unsupported('bad object stream header');
+      offsets.set(Number(w1), i);
+      byIndex.push(first + Number(w2));
     }
     os = { bytes: data, offsets, byIndex };
     this.objStreams.set(num, os);
