@@ -1,3 +1,4 @@
+import { isUtf8, transcode } from 'node:buffer';
 import { DocumentError, type Block, type Cell, type ExtractedDocument, type Paragraph, type Row, type Table } from '../ir.js';
 import type { Extractor } from './extractor.js';
 
@@ -15,6 +16,16 @@ import type { Extractor } from './extractor.js';
 
 const textDecoder = (label: string) => new TextDecoder(label, { fatal: true });
 
+/**
+ * UTF-8 without BOM as TextDecoder's fatal decoding reads it, undefined when
+ * the bytes are not valid UTF-8. Several times faster for Chinese text: Node
+ * 20 builds a string from UTF-8 slowly, while transcoding to UTF-16 and
+ * reading that is little more than a copy.
+ */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  return isUtf8(bytes) ? transcode(bytes, 'utf8', 'utf16le').toString('utf16le') : undefined;
+}
+
 /** Decodes UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK. */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: string } {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
@@ -28,11 +39,9 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: string 
       throw new DocumentError(`the file starts as ${encoding.toUpperCase()} text but is not valid ${encoding.toUpperCase()}; re-save it as UTF-8`, 'text-encoding');
     }
   }
-  try {
-    return { text: textDecoder('utf-8').decode(bytes), encoding: 'utf-8' };
-  } catch {
-    // not UTF-8: most Chinese government text files that are not UTF-8 are GBK/GB18030
-  }
+  const utf8 = decodeUtf8(bytes);
+  if (utf8 !== undefined) return { text: utf8, encoding: 'utf-8' };
+  // not UTF-8: most Chinese government text files that are not UTF-8 are GBK/GB18030
   try {
     return { text: textDecoder('gb18030').decode(bytes), encoding: 'gb18030' };
   } catch {
@@ -73,7 +82,7 @@ export function detectLayout(lines: string[]): TextLayout {
   return cellLines > tabRows ? 'txt-cells' : 'txt-tabs';
 }
 
-const stripTrailingTabs = (s: string) => s.replace(/\t+$/, '');
+const stripTrailingTabs = (s: string) => (s.endsWith('\t') ? s.replace(/\t+$/, '') : s);
 
 function cellsLayout(lines: string[]): Block[] {
   const blocks: Block[] = [];
@@ -143,7 +152,8 @@ export function extractText(bytes: Uint8Array): ExtractedDocument {
   }
   const { text } = decodeText(bytes);
   if (text.trim() === '') throw new DocumentError('the file holds no text (only blank lines)', 'empty-file');
-  const lines = text.split(/\r\n|\n|\r/);
+  // splitting on a string is faster than on a pattern, and does the same where there is no CR
+  const lines = text.includes('\r') ? text.split(/\r\n|\n|\r/) : text.split('\n');
   const format = detectLayout(lines);
   const blocks = format === 'txt-cells' ? cellsLayout(lines) : tabsLayout(lines);
   return { format, blocks, messages: [], sourceLines: lines };

@@ -20,10 +20,13 @@ export type ParsedAmount =
 const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
 const GROUPED = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
 
+/** One object for every absent cell (most cells of a table): nothing reads more than its kind. */
+const ABSENT_AMOUNT: ParsedAmount = Object.freeze({ kind: 'absent' });
+
 export function parseAmount(text: string): ParsedAmount {
-  if (text === '') return { kind: 'absent' };
+  if (text === '') return ABSENT_AMOUNT;
   const t = compact(text);
-  if (ABSENT.has(t) || ABSENT.has(text.trim())) return { kind: 'absent' };
+  if (ABSENT.has(t) || ABSENT.has(text.trim())) return ABSENT_AMOUNT;
   if (NUMBER.test(t)) return { kind: 'number', digits: t.replace(/^\+/, '') };
   if (GROUPED.test(t)) return { kind: 'number', digits: t.replace(/,/g, '').replace(/^\+/, '') };
   return { kind: 'invalid', text: text.trim() };
@@ -50,6 +53,10 @@ export class AmountError extends Error {}
 
 const POWERS_OF_TEN: Record<string, number> = { 元: 0, 千元: 3, 万元: 4, 亿元: 8 };
 
+/** 10ⁿ as a bigint, for the few shifts toFen makes (remembered: bigint exponentiation is slow). */
+const bigPowersOfTen: bigint[] = [];
+const powerOfTen = (n: number) => (bigPowersOfTen[n] ??= 10n ** BigInt(n));
+
 /**
  * A published number (in `unit`) → integer 分, by exact decimal shifting:
  * `2085.50` 万元 → 208550 shifted 4 + 2 − 2 places → 2085500000 分. Throws
@@ -62,7 +69,7 @@ export function toFen(value: string | Decimal, unit: string): bigint {
   const [, sign, whole, fraction = ''] = m;
   const shift = POWERS_OF_TEN[unit] + 2 - fraction.length;
   let fen: bigint;
-  if (shift >= 0) fen = BigInt(`${whole}${fraction}` || '0') * 10n ** BigInt(shift);
+  if (shift >= 0) fen = BigInt(`${whole}${fraction}` || '0') * powerOfTen(shift);
   else {
     const kept = fraction.slice(0, fraction.length + shift);
     if (/[1-9]/.test(fraction.slice(fraction.length + shift))) {

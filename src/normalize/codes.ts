@@ -4,6 +4,8 @@
  * parent from dropping the last two digits.
  */
 
+import { compact } from './label.js';
+
 export type CodeScheme = 'function' | 'economic';
 
 /**
@@ -60,7 +62,8 @@ export interface CodeInfo {
 
 /** Digits of a code cell (`2010301`, `201 03 01` → `2010301`); '' when the cell has none. */
 export function cleanCode(text: string): string {
-  return text.normalize('NFKC').replace(/\s+/gu, '');
+  // the same as compact (NFKC, no whitespace), which spares the normalization of plain digits
+  return compact(text);
 }
 
 export function codeInfo(code: string): CodeInfo {

@@ -18,16 +18,48 @@ const LEADING_ENUMERATORS = [
  */
 const NFKC_STABLE = /^[\x00-\x7f\u4e00-\u9fff\u3001\u3002\u2018\u2019\u201c\u201d\u300a-\u3011]*$/;
 
-export function nfkc(text: string): string {
-  return NFKC_STABLE.test(text) ? text : text.normalize('NFKC');
+/**
+ * Text `compact` leaves unchanged: NFKC-stable as above and without
+ * whitespace (TAB … CR and space are the only whitespace in those ranges).
+ * Numbers and plain Chinese labels, most cells, pass this test.
+ */
+const COMPACT_STABLE = /^[\x00-\x08\x0e-\x1f\x21-\x7f\u4e00-\u9fff\u3001\u3002\u2018\u2019\u201c\u201d\u300a-\u3011]*$/;
+
+/**
+ * A string function with its results remembered: the stages normalize the
+ * same cells (headers, labels, sentences with full-width punctuation) many
+ * times over, and String#normalize is slow. The memory is bounded: it
+ * starts over when full. Kept small, since a remembered text may be a slice
+ * of its document's whole text and keep that alive.
+ */
+function memoized(fn: (text: string) => string, limit = 5_000): (text: string) => string {
+  const results = new Map<string, string>();
+  return (text) => {
+    let result = results.get(text);
+    if (result === undefined) {
+      result = fn(text);
+      if (results.size >= limit) results.clear();
+      results.set(text, result);
+    }
+    return result;
+  };
 }
+
+const nfkcOfUnstable = memoized((text) => text.normalize('NFKC'));
+
+export function nfkc(text: string): string {
+  return NFKC_STABLE.test(text) ? text : nfkcOfUnstable(text);
+}
+
+const compactOfUnstable = memoized((text) => nfkc(text).replace(/\s+/gu, ''));
 
 /** NFKC plus removal of every whitespace character (incl. U+3000, NBSP). */
 export function compact(text: string): string {
-  return nfkc(text).replace(/\s+/gu, '');
+  return COMPACT_STABLE.test(text) ? text : compactOfUnstable(text);
 }
 
-export function normalizeLabel(text: string): string {
+/** compact, then leading enumerators (`一、`, `(一)`, `1.`, `其中:`) stripped repeatedly. */
+export const normalizeLabel = memoized((text: string): string => {
   let label = compact(text);
   for (let changed = true; changed; ) {
     changed = false;
@@ -40,4 +72,4 @@ export function normalizeLabel(text: string): string {
     }
   }
   return label;
-}
+});

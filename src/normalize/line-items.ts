@@ -59,6 +59,8 @@ export interface NormalizedDocument {
 const CARRYOVER_HEADING = '年初财政拨款结转和结余';
 const CARRYOVER_END = '收入总计';
 
+const SIDES = ['revenue', 'expenditure'] as const;
+
 function normalizeTable(table: RecognizedTable, messages: Message[]): NormalizedTable | undefined {
   const { spec } = table;
   const where = `table ${spec.number} (${table.title})`;
@@ -79,8 +81,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
 
   for (const row of table.rows) {
     const cells = row.cells;
-    const extra = cells.slice(width).filter((c) => c.text.trim() !== '');
-    if (cells.length < width || extra.length > 0) {
+    const extra = cells.length > width && cells.slice(width).some((c) => c.text.trim() !== '');
+    if (cells.length < width || extra) {
       error(
         'row-shape',
         `a row has ${cells.length} cells where the 栏次 row has ${width}, so its numbers cannot be put in their columns${
@@ -91,26 +93,28 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
       continue;
     }
     const rowNo = table.rowNoPosition === undefined || table.rowNoPosition < 0 ? '' : compact(cells[table.rowNoPosition]?.text ?? '');
-    for (const side of ['revenue', 'expenditure'] as const) {
+    for (const side of SIDES) {
       let rawLabel = '';
       let rawCode = '';
       const codeParts: string[] = [];
       const amounts: { measure: string; text: string; ref: SourceRef; column?: number; label?: string }[] = [];
-      table.columns.forEach((role, position) => {
+      // a plain loop, not forEach with a closure: this runs for every cell of every row, twice
+      for (let position = 0; position < width; position++) {
+        const role = table.columns[position];
         const cell = cells[position];
         if (!role) {
-          if (position !== table.rowNoPosition && cell && parseAmount(cell.text).kind === 'number' && side === 'expenditure') {
+          if (side === 'expenditure' && position !== table.rowNoPosition && cell && parseAmount(cell.text).kind === 'number') {
             warn('amount-outside-columns', `the number ${cell.text.trim()} stands in a column without a known header; it is not in the dataset`, cell.ref);
           }
-          return;
+          continue;
         }
-        if (role.side !== side) return;
+        if (role.side !== side) continue;
         if (role.role === 'label') rawLabel = cell.text;
         else if (role.role === 'code' && role.part !== undefined) codeParts[role.part] = cell.text;
         else if (role.role === 'code') rawCode = cell.text;
         else if (role.role === 'labelled-measure') amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, label: role.label });
         else amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, column: table.columnNumbers[position] });
-      });
+      }
       if (codeParts.length > 0) {
         const joined = joinCodeParts(codeParts);
         // a 合计 row writes its label across the code columns
@@ -166,7 +170,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           label: amount.label ?? label,
           measure: amount.measure,
           amountFen,
-          decimals: parsed.digits.split('.')[1]?.length ?? 0,
+          decimals: decimalsOf(parsed.digits),
           ref: amount.ref,
           column: amount.column,
         });
@@ -187,6 +191,12 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
     ref: table.titleRef,
     items,
   };
+}
+
+/** Decimal places of a parsed number (`2085.50` → 2; its digits hold one `.` at most). */
+function decimalsOf(digits: string): number {
+  const dot = digits.indexOf('.');
+  return dot < 0 ? 0 : digits.length - dot - 1;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Block, Cell, Message, SourceRef } from '../ir.js';
 import { AmountError, knownUnit, parseAmount, toFen } from '../normalize/amount.js';
 import { compact, normalizeLabel, nfkc } from '../normalize/label.js';
+import { AliasTable } from './disclosure/aliases.js';
 import { parseTarget, type Comparator } from './disclosure/target.js';
-import { stripBookmarks, toLines as toBaseLines, type Line as BaseLine } from './lines.js';
+import { soleNonEmpty, stripBookmarks, toLines, type Line as BaseLine } from './lines.js';
 
 export { parseTarget, type Comparator, type ParsedTarget } from './disclosure/target.js';
 
@@ -26,6 +27,8 @@ const NOT_PROJECT_TITLES = [/部门整体/, /整体绩效/, /专项资金绩效�
 const PROCUREMENT_TITLE = /政府采购预算(表|情况表)?$/;
 const ASSETS_TITLE = /固定资产占用情况表?$/;
 const INSTITUTIONS_TITLE = /机构设置情况表?$/;
+/** Titles of the tables recognized by their header row. */
+const TABLE_TITLES = [PROCUREMENT_TITLE, ASSETS_TITLE, INSTITUTIONS_TITLE];
 
 /** Label cells of a project table's information rows. */
 const PROJECT_LABELS = {
@@ -41,7 +44,7 @@ const PROJECT_LABELS = {
 
 type IndicatorColumn = 'level1' | 'level2' | 'level3' | 'description' | 'target' | 'basis';
 
-const INDICATOR_COLUMNS: ReadonlyArray<readonly [header: string, column: IndicatorColumn]> = [
+const INDICATOR_COLUMNS = new AliasTable<IndicatorColumn>([
   ['一级指标', 'level1'],
   ['二级指标', 'level2'],
   ['三级指标', 'level3'],
@@ -54,7 +57,7 @@ const INDICATOR_COLUMNS: ReadonlyArray<readonly [header: string, column: Indicat
   ['指标值确定依据', 'basis'],
   ['确定依据', 'basis'],
   ['指标值设定依据', 'basis'],
-];
+]);
 
 type ProcurementColumn =
   | 'group'
@@ -74,7 +77,7 @@ type ProcurementColumn =
  * (`政府采购项目来源` over 项目名称 and 预算资金); `source` columns are the fund
  * sources, keyed in the output by their compact header text.
  */
-const PROCUREMENT_COLUMNS: ReadonlyArray<readonly [header: string | RegExp, column: ProcurementColumn]> = [
+const PROCUREMENT_COLUMNS = new AliasTable<ProcurementColumn>([
   ['政府采购项目来源', 'group'],
   [/^政府采购金额/, 'group'],
   ['资金来源', 'group'],
@@ -102,19 +105,19 @@ const PROCUREMENT_COLUMNS: ReadonlyArray<readonly [header: string | RegExp, colu
   ['财政拨款结转', 'source'],
   ['非财政拨款结转结余', 'source'],
   [/预留中小微企业份额$/, 'smeReserved'],
-];
+]);
 
 type AssetColumn = 'item' | 'quantity' | 'value';
-const ASSET_COLUMNS: ReadonlyArray<readonly [header: string | RegExp, column: AssetColumn]> = [
+const ASSET_COLUMNS = new AliasTable<AssetColumn>([
   ['项目', 'item'],
   ['资产项目', 'item'],
   ['数量', 'quantity'],
   [/^价值/, 'value'],
   [/^金额/, 'value'],
-];
+]);
 
 type InstitutionColumn = 'unitName' | 'unitType' | 'unitRank' | 'funding';
-const INSTITUTION_COLUMNS: ReadonlyArray<readonly [header: string | RegExp, column: InstitutionColumn]> = [
+const INSTITUTION_COLUMNS = new AliasTable<InstitutionColumn>([
   ['单位名称', 'unitName'],
   ['机构名称', 'unitName'],
   ['单位性质', 'unitType'],
@@ -123,7 +126,7 @@ const INSTITUTION_COLUMNS: ReadonlyArray<readonly [header: string | RegExp, colu
   ['机构规格', 'unitRank'],
   ['经费保障形式', 'funding'],
   ['经费形式', 'funding'],
-];
+]);
 
 const TOTAL_LABELS = ['合计', '总计'];
 
@@ -231,37 +234,40 @@ export interface DisclosureTables {
 
 // ---------------------------------------------------------------- lines
 
-/** A line with what the readers here match on. */
+/** A line with what the readers here match on: its keys, and whether it starts a table. */
 interface Line extends BaseLine {
-  /** Compact cell texts (NFKC, no whitespace), for matching. */
-  keys: string[];
   /** Whether the line starts one of the tables read here (computed once: lines are tested many times). */
-  startsTable?: boolean;
+  startsTable: boolean | undefined;
 }
 
-const toLines = (blocks: Block[]): Line[] => toBaseLines(blocks).map((line) => ({ ...line, keys: line.texts.map(compact) }));
+/**
+ * The lines of the block stream, each with every field set up front: one
+ * object shape for all lines keeps the many property reads below
+ * monomorphic (a spread, then a property added later, did not).
+ */
+const toTableLines = (blocks: Block[]): Line[] =>
+  toLines(blocks).map(({ cells, paragraph, ref, texts, keys }) => ({ cells, paragraph, ref, texts, keys, startsTable: undefined }));
 
 const nonEmpty = (line: Line) => line.texts.filter((t) => t !== '');
 const isBlank = (line: Line) => line.texts.every((t) => t === '');
 
 /** Page numbers and running footers: `80`, `- 3 -`, `第 3 页`. */
 function isPageFurniture(line: Line): boolean {
-  const keys = line.keys.filter((k) => k !== '');
-  if (keys.length !== 1) return false;
-  const t = keys[0];
+  const t = soleNonEmpty(line.keys);
+  if (t === undefined) return false;
   return /^-?\d{1,4}-?$/.test(t) || /^第\d+页(共\d+页)?$/.test(t) || /^\d+\/\d+$/.test(t);
 }
 
 /** The one text of a line that holds exactly one, else undefined. */
-function soleText(line: Line): string | undefined {
-  const texts = nonEmpty(line);
-  return texts.length === 1 ? texts[0] : undefined;
-}
+const soleText = (line: Line): string | undefined => soleNonEmpty(line.texts);
 
 /** Published text tidied the same way for every format: lines trimmed, blank lines dropped. */
 function clean(text: string | undefined): string {
   if (!text) return '';
-  return stripBookmarks(text)
+  const published = stripBookmarks(text);
+  // most cells hold one line: trimming is all there is to do
+  if (!published.includes('\n') && !published.includes('\r')) return published.trim();
+  return published
     .split(/\r\n|\r|\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '')
@@ -270,13 +276,12 @@ function clean(text: string | undefined): string {
 
 const matches = (key: string, alias: string | RegExp) => (typeof alias === 'string' ? key === alias : alias.test(key));
 
-function lookup<T>(table: ReadonlyArray<readonly [string | RegExp, T]>, key: string): T | undefined {
-  if (key === '') return undefined;
-  for (const [alias, value] of table) if (matches(key, alias)) return value;
-  return undefined;
-}
+const lookup = <T>(table: AliasTable<T>, key: string): T | undefined => table.lookup(key);
 
-const isOneOf = (key: string, aliases: ReadonlyArray<string | RegExp>) => aliases.some((a) => matches(key, a));
+function isOneOf(key: string, aliases: ReadonlyArray<string | RegExp>): boolean {
+  for (const alias of aliases) if (matches(key, alias)) return true;
+  return false;
+}
 
 // ---------------------------------------------------------------- meta: units and dates
 
@@ -420,27 +425,34 @@ function projectTitle(line: Line): string | undefined {
     .trim();
 }
 
-const labelKey = (key: string) => key.replace(/^其中:/, '').replace(/[:：]$/, '');
+/** A label cell's key without `其中:` before it and a colon after it (string tests, not regexes: a hot path). */
+function labelKey(key: string): string {
+  const label = key.startsWith('其中:') ? key.slice('其中:'.length) : key;
+  return label.endsWith(':') || label.endsWith('：') ? label.slice(0, -1) : label;
+}
 
 function hasLabel(line: Line, aliases: ReadonlyArray<string | RegExp>): boolean {
-  return line.keys.some((k) => k !== '' && isOneOf(labelKey(k), aliases));
+  for (const key of line.keys) if (key !== '' && isOneOf(labelKey(key), aliases)) return true;
+  return false;
 }
 
 function isIndicatorHeader(line: Line): boolean {
   if (line.paragraph) return false;
-  const columns = new Set(line.keys.map((k) => lookup(INDICATOR_COLUMNS, k)).filter((c) => c !== undefined));
-  return columns.has('level1') && columns.has('level3') && columns.size >= 4;
+  const columns = headerColumns(line, INDICATOR_COLUMNS);
+  // the set of distinct columns only for the few rows that name the first and third level
+  if (!columns.includes('level1') || !columns.includes('level3')) return false;
+  return new Set(columns.filter((c) => c !== undefined)).size >= 4;
 }
 
 /** Columns of a header row by position, for the tables recognized by their headers. */
-function headerColumns<T extends string>(line: Line, table: ReadonlyArray<readonly [string | RegExp, T]>): (T | undefined)[] {
+function headerColumns<T extends string>(line: Line, table: AliasTable<T>): (T | undefined)[] {
   return line.keys.map((k) => lookup(table, k));
 }
 
 function isProcurementHeader(line: Line): boolean {
   if (line.paragraph) return false;
-  const cols = new Set(headerColumns(line, PROCUREMENT_COLUMNS));
-  return cols.has('itemName') && (cols.has('catalogCode') || cols.has('unitPrice'));
+  const cols = headerColumns(line, PROCUREMENT_COLUMNS);
+  return cols.includes('itemName') && (cols.includes('catalogCode') || cols.includes('unitPrice'));
 }
 
 function isAssetHeader(line: Line): boolean {
@@ -457,10 +469,13 @@ function isInstitutionHeader(line: Line): boolean {
 
 /** A line that starts another table: every reader stops there. */
 function startsTable(line: Line): boolean {
-  line.startsTable ??=
-    projectTitle(line) !== undefined ||
-    (line.keys.some((k) => HEADER_HINT.test(k)) && (isProcurementHeader(line) || isAssetHeader(line) || isInstitutionHeader(line))) ||
-    (soleText(line) !== undefined && [PROCUREMENT_TITLE, ASSETS_TITLE, INSTITUTIONS_TITLE].some((t) => t.test(compact(soleText(line)!))));
+  if (line.startsTable === undefined) {
+    const text = soleText(line);
+    line.startsTable =
+      projectTitle(line) !== undefined ||
+      (line.keys.some((k) => HEADER_HINT.test(k)) && (isProcurementHeader(line) || isAssetHeader(line) || isInstitutionHeader(line))) ||
+      (text !== undefined && TABLE_TITLES.some((t) => t.test(compact(text))));
+  }
   return line.startsTable;
 }
 
@@ -781,7 +796,7 @@ function procurementColumns(headerRows: Line[]): { columns: (ProcurementColumn |
   return { columns, names };
 }
 
-function isHeaderLike(line: Line, table: ReadonlyArray<readonly [string | RegExp, unknown]>): boolean {
+function isHeaderLike(line: Line, table: AliasTable<unknown>): boolean {
   const keys = line.keys.filter((k) => k !== '');
   return keys.length > 0 && keys.every((k) => lookup(table, k) !== undefined);
 }
@@ -927,7 +942,7 @@ function readInstitutions(lines: Line[], start: number, out: DisclosureTables): 
 const HEADER_HINT = /采购|指标|价值|金额|名称|项目编|项目代/;
 
 export function extractDisclosureTables(blocks: Block[]): DisclosureTables {
-  const lines = toLines(blocks);
+  const lines = toTableLines(blocks);
   const out: DisclosureTables = { projects: [], indicators: [], procurement: [], assets: [], institutions: [], messages: [] };
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];

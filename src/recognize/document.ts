@@ -1,7 +1,7 @@
 import type { Cell, ExtractedDocument, Message, SourceRef } from '../ir.js';
 import { isAmountText, knownUnit } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
-import { toLines, type Line } from './lines.js';
+import { soleNonEmpty, toLines, type Line } from './lines.js';
 import { CODE_HEADERS, CODE_PART_HEADERS, TABLE_SPECS, TITLES, type ColumnRole, type TableKind, type TableSpec } from './kinds.js';
 
 /**
@@ -69,19 +69,19 @@ const yearOfTitle = (title: string) => {
 
 /** The kind of table a line announces, when it is a title and nothing else. */
 function titleOf(line: Line): TableKind | undefined {
-  const texts = nonEmpty(line);
+  const text = soleNonEmpty(line.texts);
   // every title of the nine tables names a 表; most lines are rejected here
-  if (texts.length !== 1 || texts[0].length > 60 || !texts[0].includes('表')) return undefined;
-  return TITLE_BY_TEXT.get(normalizeTitle(texts[0]));
+  if (text === undefined || text.length > 60 || !text.includes('表')) return undefined;
+  return TITLE_BY_TEXT.get(normalizeTitle(text));
 }
 
 // ---------------------------------------------------------------- page furniture and meta
 
 /** Page numbers and running footers: `80`, `- 3 -`, `第 3 页`, `第3页 共40页`. */
 function isPageFurniture(line: Line): boolean {
-  const texts = nonEmpty(line);
-  if (texts.length !== 1) return false;
-  const t = compact(texts[0]);
+  const text = soleNonEmpty(line.texts);
+  if (text === undefined) return false;
+  const t = compact(text);
   return /^-?\d{1,4}-?$/.test(t) || /^第\d+页(共\d+页)?$/.test(t) || /^\d+\/\d+$/.test(t);
 }
 
@@ -137,12 +137,13 @@ function metaOfCell(text: string): Meta | undefined {
 
 /** Meta of a line whose every non-empty cell is meta (a page header). */
 function metaOfLine(line: Line): Meta | undefined {
-  const texts = nonEmpty(line);
-  if (texts.length === 0) return undefined;
-  const merged: Meta = {};
-  for (const text of texts) {
+  // nothing allocated before the first cell is known to be meta: most lines are not
+  let merged: Meta | undefined;
+  for (const text of line.texts) {
+    if (text === '') continue;
     const meta = metaOfCell(text);
     if (!meta) return undefined;
+    merged ??= {};
     merged.department ??= meta.department;
     merged.year ??= meta.year;
     merged.unit ??= meta.unit;
@@ -347,9 +348,10 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
       continue;
     }
     if (line.paragraph && texts[0].startsWith('注')) continue;
-    const signature = compact(line.texts.join('|'));
+    // compact(texts joined by |), without normalizing the line twice: `|` joins NFKC forms unchanged
+    const signature = line.keys.join('|');
     if (!layout) {
-      if (compact(line.texts[0] ?? '') === '栏次' || line.texts.some((t) => compact(t) === '栏次')) {
+      if (line.keys.includes('栏次')) {
         const found = layoutFromNumbering(line, spec);
         if (typeof found === 'string') {
           fail(found, line.ref);
@@ -376,9 +378,9 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
       continue;
     }
     if (line.paragraph) break;
-    const first = compact(line.texts[0] ?? '');
+    const first = line.keys[0] ?? '';
     if (first === '序号' || first === '栏次' || headerSignatures.has(signature)) continue;
-    if (texts.every((t) => headerWords.has(compact(t)) && !isAmountText(t))) continue;
+    if (line.texts.every((t, p) => t === '' || (headerWords.has(line.keys[p]) && !isAmountText(t)))) continue;
     rows.push({ cells: line.cells, ref: line.ref });
   }
 

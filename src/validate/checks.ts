@@ -63,7 +63,14 @@ interface TableView {
 
 const ZERO: Term = { fen: 0n, halfUnit: 0 };
 
-const halfUnitOf = (unit: string, decimals: number) => (UNIT_TO_YUAN[unit] * 100 * 10 ** -decimals) / 2;
+/** Half units by unit and decimal places: the same few pairs come up for every published number. */
+const halfUnits = new Map<string, number[]>();
+
+function halfUnitOf(unit: string, decimals: number): number {
+  let byDecimals = halfUnits.get(unit);
+  if (byDecimals === undefined) halfUnits.set(unit, (byDecimals = []));
+  return (byDecimals[decimals] ??= (UNIT_TO_YUAN[unit] * 100 * 10 ** -decimals) / 2);
+}
 
 function termOf(item: LineItem | undefined, table: NormalizedTable): Term {
   if (!item) return ZERO;
@@ -107,15 +114,18 @@ class Checker {
     const abs = difference < 0n ? -difference : difference;
     const severity: CheckSeverity = difference === 0n ? 'ok' : Number(abs) <= tolerance ? 'rounding' : 'error';
     const table = at.table?.table;
-    const where = table ? `table ${table.number} (${table.title})` : 'the document';
-    const row = [at.code, at.label].filter(Boolean).join(' ');
     // passing checks say what was checked; failing ones also the numbers
-    const message =
-      severity === 'ok'
-        ? what
-        : `${where}: ${row}, ${at.measure}: ${formatYuan(actual.fen)} 元 published, ${what} gives ${formatYuan(expectedFen)} 元 (${
-            difference > 0n ? '+' : ''
-          }${formatYuan(difference)})${severity === 'rounding' ? ', within rounding' : ''}`;
+    let message = what;
+    if (severity !== 'ok') {
+      const where = table ? `table ${table.number} (${table.title})` : 'the document';
+      const row = [at.code, at.label].filter(Boolean).join(' ');
+      message = `${where}: ${row}, ${at.measure}: ${formatYuan(actual.fen)} 元 published, ${what} gives ${formatYuan(expectedFen)} 元 (${
+        difference > 0n ? '+' : ''
+      }${formatYuan(difference)})${severity === 'rounding' ? ', within rounding' : ''}`;
+    }
+    // the cells of the published value and of the terms, in that order (a loop: this runs for every check)
+    const involves: CellId[] = actual.cell ? [actual.cell] : [];
+    for (const term of terms) if (term.cell) involves.push(term.cell);
     this.checks.push({
       rule,
       severity,
@@ -127,7 +137,7 @@ class Checker {
       actualFen: actual.fen,
       message,
       ref: at.ref,
-      involves: [actual, ...terms].flatMap((t) => (t.cell ? [t.cell] : [])),
+      involves,
     });
   }
 }
@@ -176,18 +186,20 @@ function checkRowIdentities(c: Checker, view: TableView): void {
   const identities = ROW_IDENTITIES[view.table.kind];
   if (!identities) return;
   const columns = new Set(view.table.measures);
-  const applicable = identities.filter(([total, parts]) => columns.has(total) && parts.some((m) => columns.has(m)));
+  const applicable = identities
+    .filter(([total, parts]) => columns.has(total) && parts.some((m) => columns.has(m)))
+    .map(([total, parts]) => [total, parts, `${total} = ${parts.join(' + ')}`] as const);
   for (const row of view.rows) {
     if (row.side !== 'expenditure' && view.table.kind !== 'revenue') continue;
-    for (const [total, parts] of applicable) {
-      if (![total, ...parts].some((m) => row.values.has(m))) continue;
+    for (const [total, parts, what] of applicable) {
+      if (!row.values.has(total) && !parts.some((m) => row.values.has(m))) continue;
       const item = row.values.get(total);
       c.compare(
         'row-identity',
         { table: view, code: row.code, label: row.label, measure: total, ref: item?.ref ?? row.values.values().next().value?.ref },
         termOf(item, view.table),
         parts.map((m) => termOf(row.values.get(m), view.table)),
-        `${total} = ${parts.join(' + ')}`,
+        what,
       );
     }
   }
@@ -210,6 +222,7 @@ function checkHierarchy(c: Checker, view: TableView): void {
   const classes = byParent.get('');
   if (total && classes) parents.push([total, classes, 'total-of-classes']);
   for (const [parent, children, rule] of parents) {
+    const what = rule === 'hierarchy' ? `the sum of ${children.map((ch) => ch.code).join(', ')}` : `the sum of the 类 ${children.map((ch) => ch.code).join(', ')}`;
     for (const measure of measures) {
       const item = parent.values.get(measure);
       if (!item && children.every((ch) => !ch.values.has(measure))) continue;
@@ -218,7 +231,7 @@ function checkHierarchy(c: Checker, view: TableView): void {
         { table: view, code: parent.code, label: parent.label, measure, ref: item?.ref },
         termOf(item, view.table),
         children.map((ch) => termOf(ch.values.get(measure), view.table)),
-        rule === 'hierarchy' ? `the sum of ${children.map((ch) => ch.code).join(', ')}` : `the sum of the 类 ${children.map((ch) => ch.code).join(', ')}`,
+        what,
       );
     }
   }
