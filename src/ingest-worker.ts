@@ -8,8 +8,23 @@ import { processToRows, type SourceInfo } from './pipeline.js';
  */
 type Request = { id: number; path: string; bytes: Uint8Array; docId?: string; source?: SourceInfo };
 
-parentPort!.on('message', async ({ id, path, bytes, docId, source }: Request) => {
-  // rows, not the whole result: cloning the result's object graph back would cost the writer more than writing it
-  const rows = await processToRows(new Uint8Array(bytes), path, docId, source);
-  parentPort!.postMessage({ id, rows });
+// documents are read one at a time, in the order sent: the pool sends the next
+// before this one is done, and times the first of those it sent
+const queue: Request[] = [];
+let reading = false;
+
+async function readQueued(): Promise<void> {
+  reading = true;
+  for (let request = queue.shift(); request; request = queue.shift()) {
+    const { id, path, bytes, docId, source } = request;
+    // rows, not the whole result: cloning the result's object graph back would cost the writer more than writing it
+    const rows = await processToRows(new Uint8Array(bytes), path, docId, source);
+    parentPort!.postMessage({ id, rows });
+  }
+  reading = false;
+}
+
+parentPort!.on('message', (request: Request) => {
+  queue.push(request);
+  if (!reading) void readQueued();
 });

@@ -150,14 +150,6 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 2) });
   const outcomes: FileOutcome[] = new Array(files.length);
   const inThisRun = new Map<string, string>();
-  // files are read one after another, in list order, so that of two files with
-  // the same bytes the first listed is the one stored (processing overlaps)
-  let lastRead: Promise<unknown> = Promise.resolve();
-  const readInOrder = (path: string) => {
-    const read = lastRead.then(() => readSource(path));
-    lastRead = read;
-    return read;
-  };
   const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
   const ingestOne = async (path: string, bytes: Uint8Array): Promise<FileOutcome> => {
     const docId = sha256(bytes);
@@ -187,7 +179,9 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     await Promise.all(
       files.map((path, index) =>
         queue.add(async () => {
-          const bytes = await readInOrder(path);
+          // tasks start in list order and read at once (synchronously): of two files with
+          // the same bytes, the first listed is the one stored
+          const bytes = readSource(path);
           outcomes[index] = bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes.docId, documentRows(bytes).outcome);
           done++;
           options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { extract } from './extract/index.js';
 import { DocumentError, type Message, type SourceFormat } from './ir.js';
@@ -146,11 +146,16 @@ export function failedDocument(
   };
 }
 
-/** Reads a file; a file that cannot be read comes back failed with an empty docId. */
-export async function readSource(path: string): Promise<Uint8Array | DocumentResult> {
+/**
+ * Reads a file; a file that cannot be read comes back failed with an empty
+ * docId. Synchronous on purpose: a disclosure is read from the page cache in
+ * microseconds, while an asynchronous read takes several turns of an event
+ * loop that the store's writes keep busy, and starved the workers.
+ */
+export function readSource(path: string): Uint8Array | DocumentResult {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readFileSync(path);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${(e as Error).message})`;
     return failedDocument(path, undefined, reason, 'unreadable');
@@ -159,6 +164,6 @@ export async function readSource(path: string): Promise<Uint8Array | DocumentRes
 }
 
 export async function processFile(path: string): Promise<DocumentResult> {
-  const bytes = await readSource(path);
+  const bytes = readSource(path);
   return bytes instanceof Uint8Array ? processBytes(bytes, path) : bytes;
 }

@@ -30,9 +30,18 @@ interface Task {
 
 interface Slot {
   worker: Worker;
-  task?: Task;
+  /** Sent to the worker, in the order it reads them: the first is the one being read. */
+  tasks: Task[];
+  /** The time limit of the first task. */
   timer?: NodeJS.Timeout;
 }
+
+/**
+ * Documents handed to a worker ahead of the one it reads: it starts the next
+ * as soon as it posts a result, instead of idling until the main thread,
+ * busy writing the previous document, gets to that message.
+ */
+const TASKS_PER_WORKER = 2;
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -50,9 +59,9 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.script) };
+    const slot: Slot = { worker: new Worker(this.script), tasks: [] };
     slot.worker.on('message', ({ id, rows }: { id: number; rows: DocumentRows }) => {
-      if (slot.task?.id === id) this.finish(slot, rows);
+      if (slot.tasks[0]?.id === id) this.finish(slot, rows);
     });
     slot.worker.on('error', (error) => {
       // a crash inside the worker: that document fails, the pool goes on with a new worker
@@ -64,22 +73,34 @@ export class WorkerPool {
 
   private finish(slot: Slot, rows: DocumentRows): void {
     clearTimeout(slot.timer);
-    const task = slot.task!;
-    slot.task = undefined;
+    const task = slot.tasks.shift()!;
+    this.startClock(slot);
     task.resolve(rows);
     this.pump();
   }
 
+  /** The first task's time limit runs from when the worker turns to it. */
+  private startClock(slot: Slot): void {
+    slot.timer = undefined;
+    if (slot.tasks.length === 0) return;
+    slot.timer = setTimeout(() => {
+      const seconds = this.timeLimitMs / 1000;
+      this.abandon(slot, `reading this file took longer than ${seconds} s and was abandoned (a damaged or unusually large document?)`, 'time-limit');
+    }, this.timeLimitMs);
+  }
+
   /**
-   * Ends a worker that hangs or crashed. Its slot gets a new worker before
-   * anything else is handed out, so that no other document waits on the
-   * one that is stuck.
+   * Ends a worker that hangs or crashed: the document it was reading fails,
+   * those queued behind it go back to the front of the line. Its slot gets a
+   * new worker before anything else is handed out, so that no other
+   * document waits on the one that is stuck.
    */
   private abandon(slot: Slot, reason: string, rule: string): void {
     clearTimeout(slot.timer);
-    const task = slot.task;
-    slot.task = undefined;
+    const [task, ...queued] = slot.tasks;
+    slot.tasks = [];
     void slot.worker.terminate();
+    this.waiting.unshift(...queued);
     const index = this.slots.indexOf(slot);
     if (index >= 0 && !this.closed) this.slots[index] = this.spawn();
     else if (index >= 0) this.slots.splice(index, 1);
@@ -88,17 +109,17 @@ export class WorkerPool {
   }
 
   private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.task || this.waiting.length === 0) continue;
-      const task = this.waiting.shift()!;
-      slot.task = task;
-      slot.timer = setTimeout(() => {
-        const seconds = this.timeLimitMs / 1000;
-        this.abandon(slot, `reading this file took longer than ${seconds} s and was abandoned (a damaged or unusually large document?)`, 'time-limit');
-      }, this.timeLimitMs);
-      // a copy the worker owns: the caller's buffer may be a view into a shared pool
-      const bytes = new Uint8Array(task.bytes); // copies (Buffer#slice would not)
-      slot.worker.postMessage({ id: task.id, path: task.path, bytes, docId: task.docId, source: task.source }, [bytes.buffer]);
+    for (let depth = 1; depth <= TASKS_PER_WORKER; depth++) {
+      // every worker gets one document before any gets a second
+      for (const slot of this.slots) {
+        if (slot.tasks.length >= depth || this.waiting.length === 0) continue;
+        const task = this.waiting.shift()!;
+        slot.tasks.push(task);
+        if (slot.tasks.length === 1) this.startClock(slot);
+        // a copy the worker owns: the caller's buffer may be a view into a shared pool
+        const bytes = new Uint8Array(task.bytes); // copies (Buffer#slice would not)
+        slot.worker.postMessage({ id: task.id, path: task.path, bytes, docId: task.docId, source: task.source }, [bytes.buffer]);
+      }
     }
   }
 
