@@ -58,21 +58,14 @@ export interface IngestProgress {
   elapsedMs: number;
 }
 
-export interface FileOutcome {
+/** What became of a file: a document's outcome, or why it was left. */
+export interface FileOutcome extends Omit<DocumentOutcome, 'status'> {
   path: string;
   docId: string;
   /** `elsewhere`: the document belongs to another shard. */
-  status: 'ok' | 'failed' | 'unchanged' | 'elsewhere';
-  error: string;
+  status: DocumentOutcome['status'] | 'unchanged' | 'elsewhere';
   /** Another file of this run with the same bytes. */
   duplicateOf?: string;
-  tables: number;
-  lineItems: number;
-  warnings: number;
-  /** Validation: checks by severity. */
-  checks?: { ok: number; rounding: number; error: number };
-  format?: string;
-  pages?: number;
 }
 
 export interface IngestSummary {
