@@ -3,8 +3,9 @@ import { processToRows, type SourceInfo } from './pipeline.js';
 
 /**
  * A worker thread of the ingest: runs the CPU-bound stages (extract →
- * recognize → normalize → validate) on one document at a time and posts the
- * result back; the main thread is the single writer to SQLite.
+ * recognize → normalize → validate) on one document at a time and posts
+ * back the rows the store writes for it; the main thread is the single
+ * writer to SQLite.
  */
 type Request = { id: number; path: string; bytes: Uint8Array; docId?: string; source?: SourceInfo };
 

@@ -149,8 +149,8 @@ export function failedDocument(
 /**
  * Reads a file; a file that cannot be read comes back failed with an empty
  * docId. Synchronous on purpose: a disclosure is read from the page cache in
- * microseconds, while an asynchronous read takes several turns of an event
- * loop that the store's writes keep busy, and starved the workers.
+ * microseconds, while an asynchronous read waits for several turns of an
+ * event loop that the store's writes keep busy.
  */
 export function readSource(path: string): Uint8Array | DocumentResult {
   let bytes: Uint8Array;
