@@ -139,8 +139,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new WorkerPool(workers, options.timeLimitMs ?? 120_000) : undefined;
   const run = pool ? pool.run.bind(pool) : processToRows;
-  // enough documents in flight to keep every worker busy while files are read
-  const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 2) });
+  // enough documents in flight that every worker has the next one in hand (see WorkerPool)
+  const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 3 + 1) });
   const outcomes: FileOutcome[] = new Array(files.length);
   const inThisRun = new Map<string, string>();
   const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;

@@ -110,7 +110,10 @@ export class WorkerPool {
 
   private pump(): void {
     for (let depth = 1; depth <= TASKS_PER_WORKER; depth++) {
-      // every worker gets one document before any gets a second
+      // every worker gets one document before any gets a second, and a second only while
+      // more wait than there are workers: the last ones of a run go to whichever worker is
+      // free, not behind a slow one
+      if (depth > 1 && this.waiting.length <= this.slots.length) return;
       for (const slot of this.slots) {
         if (slot.tasks.length >= depth || this.waiting.length === 0) continue;
         const task = this.waiting.shift()!;
