@@ -4,7 +4,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { DocumentError, type Block, type ExtractedDocument, type Paragraph, type Table } from '../src/ir.js';
-import { checkDocxZip, docxExtractor, readCentralDirectory, unclosedRoot } from '../src/extract/docx.js';
+import { checkDocxZip, docxExtractor, readCentralDirectory, unclosedRoot, withoutLayout } from '../src/extract/docx.js';
 import { decodeHtml, htmlExtractor } from '../src/extract/html.js';
 import { expandGrid } from '../src/extract/html-grid.js';
 
@@ -479,6 +479,22 @@ describe('DOCX extractor', () => {
     expect(unclosedRoot('<?xml version="1.0"?><w:document xmlns:w="x"/>')).toBeUndefined();
     expect(unclosedRoot('<?xml version="1.0"?><!-- a --><w:document a="x"><w:body/></w:document >\n')).toBeUndefined();
     expect(unclosedRoot('<?xml version="1.0"?><w:document><w:body></w:body></w:document')).toBe('w:document');
+  });
+
+  it('hands mammoth the main part without layout, keeping what it reads', () => {
+    const cell =
+      '<w:tc><w:tcPr><w:tcW w:w="1200" w:type="dxa"/><w:gridSpan w:val="2"/><w:vMerge w:val="restart"/>' +
+      '<w:tcBorders><w:top w:val="single" w:sz="4"/><w:left w:val="single"/></w:tcBorders><w:shd w:fill="FFFFFF"/><w:vAlign w:val="center"/></w:tcPr>' +
+      '<w:p><w:pPr><w:pStyle w:val="Heading1"/><w:spacing w:before="0"/><w:jc w:val="center"/><w:rPr><w:del w:id="1"/><w:sz w:val="20"/></w:rPr></w:pPr>' +
+      '<w:r><w:rPr><w:rFonts w:ascii="SimSun"/><w:b/><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr><w:t xml:space="preserve">合计 </w:t></w:r></w:p></w:tc>';
+    const row = `<w:tr><w:trPr><w:tblHeader/><w:trHeight w:val="300"/><w:cantSplit/></w:trPr>${cell}</w:tr>`;
+    expect(withoutLayout(row)).toBe(
+      '<w:tr><w:trPr><w:tblHeader/></w:trPr><w:tc><w:tcPr><w:gridSpan w:val="2"/><w:vMerge w:val="restart"/></w:tcPr>' +
+        '<w:p><w:pPr><w:pStyle w:val="Heading1"/><w:rPr><w:del w:id="1"/></w:rPr></w:pPr>' +
+        '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">合计 </w:t></w:r></w:p></w:tc></w:tr>',
+    );
+    // elements whose names only begin like a layout one stay
+    expect(withoutLayout('<w:szX/><w:jcFoo w:val="1"/><w:spacingBefore/>')).toBe('<w:szX/><w:jcFoo w:val="1"/><w:spacingBefore/>');
   });
 
   it('refuses a zip that is not a Word document', async () => {

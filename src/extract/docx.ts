@@ -6,7 +6,7 @@
  * (sizes and names only, nothing is inflated) to refuse damaged files,
  * zips that are not Word documents and zip bombs with a readable reason.
  */
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import mammoth from 'mammoth';
 import { DocumentError, type ExtractedDocument, type Message } from '../ir.js';
 import type { Extractor } from './extractor.js';
@@ -210,14 +210,14 @@ function inflateEntry(bytes: Uint8Array, e: ZipEntry): Buffer | undefined {
   return undefined;
 }
 
-/** A new zip with the same entries, one of them replaced (deflated). */
+/** A new zip with the same entries, one of them replaced (stored: it is read back at once, compressing it would be waste). */
 function rewriteZip(bytes: Uint8Array, entries: ZipEntry[], name: string, content: Buffer): Buffer | undefined {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
     const replace = e.name === name;
-    const data = replace ? deflateRawSync(content) : entryData(bytes, e);
+    const data = replace ? content : entryData(bytes, e);
     if (!data) return undefined;
     const crc = replace ? crc32(content) : e.crc;
     // Names are written as UTF-8; sizes and CRC go in the headers (no data descriptor).
@@ -229,7 +229,7 @@ function rewriteZip(bytes: Uint8Array, entries: ZipEntry[], name: string, conten
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(replace ? 8 : e.method, 8);
+    local.writeUInt16LE(replace ? 0 : e.method, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
     local.writeUInt32LE(size, 22);
@@ -239,7 +239,7 @@ function rewriteZip(bytes: Uint8Array, entries: ZipEntry[], name: string, conten
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(flags, 8);
-    central.writeUInt16LE(replace ? 8 : e.method, 10);
+    central.writeUInt16LE(replace ? 0 : e.method, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
     central.writeUInt32LE(size, 24);
@@ -313,10 +313,36 @@ function isUtf16(raw: Buffer): boolean {
   return raw.length >= 2 && ((raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff) || raw[0] === 0 || raw[1] === 0);
 }
 
-function withGridBeforeFilled(bytes: Uint8Array, entries: ZipEntry[], raw: Buffer | undefined): { bytes: Uint8Array; rows: number } {
-  if (!raw || !raw.includes('gridBefore')) return { bytes, rows: 0 };
-  const { xml, rows } = fillGridBefore(raw.toString('utf8'));
-  if (!rows) return { bytes, rows: 0 };
+/**
+ * Layout-only elements of the main part, with everything in them: borders,
+ * widths, heights, alignment, spacing, fonts, sizes, colours, shading. None
+ * of them shows in mammoth's HTML (it reads alignment, font and size into its
+ * model, for style maps we do not use), yet parsing them (xmldom builds a
+ * node and its attributes for each) was half of its time: a generated table
+ * has five border elements and several sizes per cell.
+ */
+const LAYOUT_ELEMENTS = ['sz', 'szCs', 'rFonts', 'lang', 'kern', 'color', 'shd', 'jc', 'vAlign', 'tcW', 'tblW', 'spacing', 'trHeight', 'cantSplit', 'snapToGrid'];
+const LAYOUT_CONTAINERS = ['tcBorders', 'tblBorders', 'pBdr', 'tcMar', 'tblCellMar'];
+const LAYOUT = new RegExp(
+  String.raw`<w:(?:${LAYOUT_ELEMENTS.join('|')})(?:\s[^>]*)?/>|<w:(${LAYOUT_CONTAINERS.join('|')})(?:\s[^>]*)?>[\s\S]*?</w:\1>|<w:(?:${LAYOUT_CONTAINERS.join('|')})(?:\s[^>]*)?/>`,
+  'g',
+);
+
+/** The main part without its layout-only elements (see LAYOUT_ELEMENTS): the same text, tables and styles for mammoth. */
+export function withoutLayout(xml: string): string {
+  return xml.replace(LAYOUT, '');
+}
+
+/**
+ * The document as mammoth gets it: the main part with w:gridBefore rows
+ * filled (see fillGridBefore) and without layout, in a zip made anew.
+ */
+function preparedForMammoth(bytes: Uint8Array, entries: ZipEntry[], raw: Buffer | undefined): { bytes: Uint8Array; rows: number } {
+  if (!raw || isUtf16(raw)) return { bytes, rows: 0 };
+  let xml = raw.toString('utf8');
+  let rows = 0;
+  if (xml.includes('gridBefore')) ({ xml, rows } = fillGridBefore(xml));
+  xml = withoutLayout(xml);
   const rebuilt = rewriteZip(bytes, entries, MAIN_PART, Buffer.from(xml, 'utf8'));
   return rebuilt ? { bytes: new Uint8Array(rebuilt), rows } : { bytes, rows: 0 };
 }
@@ -365,7 +391,7 @@ export const docxExtractor: Extractor = {
         'docx-corrupt',
       );
     }
-    const fixed = withGridBeforeFilled(bytes, entries, mainXml);
+    const fixed = preparedForMammoth(bytes, entries, mainXml);
     const buffer = Buffer.from(fixed.bytes.buffer, fixed.bytes.byteOffset, fixed.bytes.byteLength);
     let result: { value: string; messages: { type: string; message: string }[] };
     try {
