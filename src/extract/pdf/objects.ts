@@ -83,11 +83,10 @@ export class ObjParser {
   /** The next regular token (keyword or number) as a string, without consuming. */
   peekWord(): string {
     this.skipWs();
-    const b = this.bytes;
-    let p = this.pos;
-    const s = p;
-    while (p < b.length && isRegular(b[p])) p++;
-    return latin1(b, s, p);
+    const at = this.pos;
+    const word = this.readWord();
+    this.pos = at;
+    return word;
   }
 
   readWord(): string {
