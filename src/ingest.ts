@@ -137,7 +137,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const manifest = options.manifest ? await readManifest(options.manifest) : undefined;
   const store = Store.open(options.db);
   const workers = options.workers ?? 0;
-  const pool = workers > 0 ? new WorkerPool(workers, options.timeLimitMs ?? 120_000) : undefined;
+  const pool = workers > 0 ? new WorkerPool(workers, { timeLimitMs: options.timeLimitMs ?? 120_000 }) : undefined;
   const run = pool ? pool.run.bind(pool) : processToRows;
   // enough documents in flight that every worker has the next one in hand (see WorkerPool)
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 3 + 1) });
@@ -168,19 +168,24 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     return outcomeOf(path, docId, storeRows(store, rows));
   };
   let done = 0;
+  let failure: { error: unknown } | undefined;
   try {
-    await Promise.all(
-      files.map((path, index) =>
-        queue.add(async () => {
-          // tasks start in list order and read at once (synchronously): of two files with
-          // the same bytes, the first listed is the one stored
-          const bytes = readSource(path);
-          outcomes[index] = bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes.docId, documentRows(bytes).outcome);
-          done++;
-          options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });
-        }),
-      ),
-    );
+    for (const [index, path] of files.entries()) {
+      // back-pressure: a queue as long as the documents in flight, not a task per file of the corpus
+      await queue.onSizeLessThan(queue.concurrency);
+      if (failure) break;
+      const task = async () => {
+        // tasks start in list order and read at once (synchronously): of two files with
+        // the same bytes, the first listed is the one stored
+        const bytes = readSource(path);
+        outcomes[index] = bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes.docId, documentRows(bytes).outcome);
+        done++;
+        options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });
+      };
+      queue.add(task).catch((error: unknown) => (failure ??= { error }));
+    }
+    await queue.onIdle();
+    if (failure) throw failure.error;
   } finally {
     store.close();
     await pool?.close();

@@ -34,7 +34,7 @@ describe('the worker pool', () => {
   const stub = new URL('./fixtures/workers/stub-worker.mjs', import.meta.url);
 
   it('gives the documents after a hanging one to a new worker, not the stuck one', async () => {
-    const pool = new WorkerPool(1, 300, stub);
+    const pool = new WorkerPool(1, { timeLimitMs: 300, script: stub });
     try {
       const results = await Promise.all(['a-hang', 'b', 'c-crash', 'd'].map((p) => pool.run(new Uint8Array([1, 2, 3]), p)));
       expect(results.map((r) => [r.document[DOCUMENT_COLUMNS.indexOf('source_path')], r.outcome.status])).toEqual([
@@ -45,6 +45,18 @@ describe('the worker pool', () => {
       ]);
       expect(results[0].outcome.error).toMatch(/took longer than 0.3 s and was abandoned/);
       expect(results[2].outcome.error).toMatch(/internal error: stub worker crashed/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('abandons a document that needs more memory than a worker is given, and goes on', async () => {
+    const pool = new WorkerPool(1, { timeLimitMs: 30_000, heapLimitMb: 32, script: stub });
+    try {
+      const results = await Promise.all(['a', 'b-hog', 'c'].map((p) => pool.run(new Uint8Array([1, 2, 3]), p)));
+      expect(results.map((r) => r.outcome.status)).toEqual(['ok', 'failed', 'ok']);
+      expect(results[1].outcome.error).toMatch(/needed more than 32 MB of memory and was abandoned/);
+      expect(results[1].children.messages).toContain('memory-limit');
     } finally {
       await pool.close();
     }

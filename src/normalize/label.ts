@@ -26,11 +26,22 @@ const NFKC_STABLE = /^[\x00-\x7f\u4e00-\u9fff\u3001\u3002\u2018\u2019\u201c\u201
 const COMPACT_STABLE = /^[\x00-\x08\x0e-\x1f\x21-\x7f\u4e00-\u9fff\u3001\u3002\u2018\u2019\u201c\u201d\u300a-\u3011]*$/;
 
 /**
+ * A copy of the text that refers to nothing else. A cell's text is a slice
+ * of its document's whole text, and V8 keeps the whole text alive for as
+ * long as the slice is (and so does the result, which may be the text
+ * itself).
+ */
+const detached = (text: string): string => (text.length < 13 ? text : JSON.parse(JSON.stringify(text)));
+
+/**
  * A string function with its results remembered: the stages normalize the
  * same cells (headers, labels, sentences with full-width punctuation) many
  * times over, and String#normalize is slow. The memory is bounded: it
- * starts over when full. Kept small, since a remembered text may be a slice
- * of its document's whole text and keep that alive.
+ * starts over when full. What it keeps is copied: a remembered slice kept
+ * its whole document alive until the memory started over, long enough to
+ * reach V8's old generation. In a long ingest those documents were two
+ * thirds of what a worker promoted there (48 KB a document; 17 KB without),
+ * and so of the memory a run peaks at.
  */
 function memoized(fn: (text: string) => string, limit = 5_000): (text: string) => string {
   const results = new Map<string, string>();
@@ -39,7 +50,9 @@ function memoized(fn: (text: string) => string, limit = 5_000): (text: string) =
     if (result === undefined) {
       result = fn(text);
       if (results.size >= limit) results.clear();
-      results.set(text, result);
+      const key = detached(text);
+      result = result === text ? key : detached(result);
+      results.set(key, result);
     }
     return result;
   };
