@@ -103,16 +103,29 @@ export const CHILD_TABLES: ChildTable[] = [
       }),
   },
   {
-    // a document passes some 200 checks: one row of them all costs the writer far less than 200 rows
+    // a document passes some 200 checks: one row of them all costs the writer far less than 200 rows;
+    // the texts they repeat (rule, table kind, label, measure, the identity checked) are written once
+    // each, in `strings`, and referred to by number: 42 KB a document became 18 KB (schema.ts)
     name: 'check_passes',
-    columns: ['checks'],
+    columns: ['strings', 'checks'],
     rows: (r, out) => {
+      const strings = new Map<string, number>();
+      const string = (text: string) => {
+        let n = strings.get(text);
+        if (n === undefined) strings.set(text, (n = strings.size));
+        return n;
+      };
       const passes: unknown[][] = [];
       r.checks.forEach((c, seq) => {
         if (c.severity !== 'ok') return;
-        passes.push([seq, c.rule, c.tableKind, c.code, c.label, c.measure, String(c.expectedFen), String(c.actualFen), c.message, formatRef(c.ref), refs(c.involves)]);
+        const expected = String(c.expectedFen);
+        const actual = String(c.actualFen);
+        passes.push([
+          seq, string(c.rule), string(c.tableKind), c.code, string(c.label), string(c.measure),
+          expected, actual === expected ? null : actual, string(c.message), formatRef(c.ref), refs(c.involves),
+        ]);
       });
-      if (passes.length > 0) out.push(DOC_KEY_PLACEHOLDER, JSON.stringify(passes));
+      if (passes.length > 0) out.push(DOC_KEY_PLACEHOLDER, JSON.stringify([...strings.keys()]), JSON.stringify(passes));
     },
   },
   {

@@ -7,7 +7,7 @@ import { createTableSql, datasetViewSql, RECORD_TABLES } from './records.js';
  */
 
 /** Bumped with any change of tables or views: a store of another version is not reused. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** amount_fen (integer 分) → exact 元 text with two decimals, in SQL. */
 export const yuanSql = (fen: string) =>
@@ -123,11 +123,14 @@ CREATE TABLE IF NOT EXISTS facts (
   PRIMARY KEY (doc_key, seq)
 ) WITHOUT ROWID;
 
--- the identities that held, one row per document: a JSON array with an array per check of
--- [seq, rule, table_kind, code, label, measure, expected_fen, actual_fen, message, source_ref, involves]
--- (amounts as decimal strings), so that the writer does not pay a row for each
+-- the identities that held, one row per document, so that the writer does not pay a row for each:
+-- checks is a JSON array with an array per check of
+-- [seq, rule#, table_kind#, code, label#, measure#, expected_fen, actual_fen, message#, source_ref, involves]
+-- where # marks the number of a text in strings (a JSON array of the document's distinct texts),
+-- amounts are decimal strings, and actual_fen is null when it equals expected_fen
 CREATE TABLE IF NOT EXISTS check_passes (
   doc_key INTEGER PRIMARY KEY REFERENCES documents(doc_key) ON DELETE CASCADE,
+  strings TEXT NOT NULL,
   checks TEXT NOT NULL
 );
 
@@ -137,8 +140,9 @@ CREATE VIEW checks AS
 SELECT doc_key, seq, rule, severity, table_kind, code, label, measure, expected_fen, actual_fen, message, source_ref, involves
 FROM check_problems
 UNION ALL
-SELECT p.doc_key, c.value ->> 0, c.value ->> 1, 'ok', c.value ->> 2, c.value ->> 3, c.value ->> 4, c.value ->> 5,
-       CAST(c.value ->> 6 AS INTEGER), CAST(c.value ->> 7 AS INTEGER), c.value ->> 8, c.value ->> 9, c.value ->> 10
+SELECT p.doc_key, c.value ->> 0, p.strings ->> (c.value ->> 1), 'ok', p.strings ->> (c.value ->> 2), c.value ->> 3,
+       p.strings ->> (c.value ->> 4), p.strings ->> (c.value ->> 5), CAST(c.value ->> 6 AS INTEGER),
+       CAST(coalesce(c.value ->> 7, c.value ->> 6) AS INTEGER), p.strings ->> (c.value ->> 8), c.value ->> 9, c.value ->> 10
 FROM check_passes p, json_each(p.checks) c;
 
 DROP VIEW IF EXISTS checks_dataset;
