@@ -117,24 +117,30 @@ async function benchPdf() {
   console.log(`\nPDF: ${files.length} files (corpus/real and corpus/fixtures/pdf), ${rounds} rounds, in one thread`);
   await rawPdfjsPages(files.slice(0, 1)); // warm up both paths
   await processBytes(bytes[0], files[0]);
-  const raw = await timed(async () => {
-    let pages = 0;
-    for (let r = 0; r < rounds; r++) pages += await rawPdfjsPages(files);
-    return pages;
+  // the rounds of the two alternate, so that a change in the machine's speed (a VM's
+  // varies by a third over minutes) weighs on both alike
+  const raw = { result: 0, seconds: 0 };
+  const ours = { result: 0, seconds: 0 };
+  const { peak } = await withPeakRss(async () => {
+    for (let r = 0; r < rounds; r++) {
+      const rawRound = await timed(() => rawPdfjsPages(files));
+      const ourRound = await timed(async () => {
+        let pages = 0;
+        for (let i = 0; i < files.length; i++) pages += (await processBytes(bytes[i], files[i])).pages ?? 0;
+        return pages;
+      });
+      for (const [total, round] of [[raw, rawRound], [ours, ourRound]]) {
+        total.result += round.result;
+        total.seconds += round.seconds;
+      }
+    }
   });
-  const { result: ours, peak } = await withPeakRss(() =>
-    timed(async () => {
-      let pages = 0;
-      for (let r = 0; r < rounds; r++) for (let i = 0; i < files.length; i++) pages += (await processBytes(bytes[i], files[i])).pages ?? 0;
-      return pages;
-    }),
-  );
   const rawRate = raw.result / raw.seconds;
   const ourRate = ours.result / ours.seconds;
   console.log(`  raw pdfjs-dist getTextContent: ${rawRate.toFixed(0)} pages/s`);
   console.log(
     `  yusuan (extract → … → validate): ${ourRate.toFixed(0)} pages/s, ${((files.length * rounds) / ours.seconds).toFixed(1)} documents/s, ` +
-      `${((100 * ourRate) / rawRate).toFixed(0)}% of raw pdfjs; peak RSS ${mb(peak)}`,
+      `${((100 * ourRate) / rawRate).toFixed(0)}% of raw pdfjs; peak RSS ${mb(peak)} (of both)`,
   );
   const probe = spawnSync('pdftotext', ['-v'], { encoding: 'utf8' });
   if (probe.error) {
