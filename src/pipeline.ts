@@ -45,9 +45,6 @@ export interface SourceInfo {
 
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-export const lineItemCount = (result: DocumentResult) =>
-  result.normalized?.tables.reduce((n, t) => n + t.items.length, 0) ?? 0;
-
 /**
  * extract → recognize → normalize → validate for the bytes of one file. Never throws
  * for bad input: a document that cannot be read comes back `failed` with

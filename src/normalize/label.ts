@@ -64,7 +64,8 @@ export function nfkc(text: string): string {
   return NFKC_STABLE.test(text) ? text : nfkcOfUnstable(text);
 }
 
-const compactOfUnstable = memoized((text) => nfkc(text).replace(/\s+/gu, ''));
+// NFKC here, not through nfkc(): its memory would keep a second copy of every text compacted
+const compactOfUnstable = memoized((text) => (NFKC_STABLE.test(text) ? text : text.normalize('NFKC')).replace(/\s+/gu, ''));
 
 /** NFKC plus removal of every whitespace character (incl. U+3000, NBSP). */
 export function compact(text: string): string {

@@ -276,8 +276,6 @@ function clean(text: string | undefined): string {
 
 const matches = (key: string, alias: string | RegExp) => (typeof alias === 'string' ? key === alias : alias.test(key));
 
-const lookup = <T>(table: AliasTable<T>, key: string): T | undefined => table.lookup(key);
-
 function isOneOf(key: string, aliases: ReadonlyArray<string | RegExp>): boolean {
   for (const alias of aliases) if (matches(key, alias)) return true;
   return false;
@@ -446,7 +444,7 @@ function isIndicatorHeader(line: Line): boolean {
 
 /** Columns of a header row by position, for the tables recognized by their headers. */
 function headerColumns<T extends string>(line: Line, table: AliasTable<T>): (T | undefined)[] {
-  return line.keys.map((k) => lookup(table, k));
+  return line.keys.map((k) => table.lookup(k));
 }
 
 function isProcurementHeader(line: Line): boolean {
@@ -776,7 +774,7 @@ function procurementColumns(headerRows: Line[]): { columns: (ProcurementColumn |
   const short = headerRows.filter((r) => r.cells.length !== width);
   for (const row of full) {
     row.keys.forEach((key, p) => {
-      const column = lookup(PROCUREMENT_COLUMNS, key);
+      const column = PROCUREMENT_COLUMNS.lookup(key);
       if (column && column !== 'group' && columns[p] === undefined) {
         columns[p] = column;
         names[p] = key;
@@ -785,7 +783,7 @@ function procurementColumns(headerRows: Line[]): { columns: (ProcurementColumn |
   }
   for (const row of short) {
     const free = columns.map((c, p) => (c === undefined ? p : -1)).filter((p) => p >= 0);
-    const named = row.keys.map((key) => [key, lookup(PROCUREMENT_COLUMNS, key)] as const).filter(([, c]) => c && c !== 'group');
+    const named = row.keys.map((key) => [key, PROCUREMENT_COLUMNS.lookup(key)] as const).filter(([, c]) => c && c !== 'group');
     named.forEach(([key, column], n) => {
       if (n < free.length) {
         columns[free[n]] = column;
@@ -798,7 +796,7 @@ function procurementColumns(headerRows: Line[]): { columns: (ProcurementColumn |
 
 function isHeaderLike(line: Line, table: AliasTable<unknown>): boolean {
   const keys = line.keys.filter((k) => k !== '');
-  return keys.length > 0 && keys.every((k) => lookup(table, k) !== undefined);
+  return keys.length > 0 && keys.every((k) => table.lookup(k) !== undefined);
 }
 
 function readProcurement(lines: Line[], start: number, out: DisclosureTables): number {
