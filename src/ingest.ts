@@ -135,7 +135,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const started = performance.now();
   const files = await listFiles(paths);
   const manifest = options.manifest ? await readManifest(options.manifest) : undefined;
-  const store = Store.open(options.db);
+  const store = Store.open(options.db, { backgroundCheckpoints: true });
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new WorkerPool(workers, { timeLimitMs: options.timeLimitMs ?? 120_000 }) : undefined;
   const run = pool ? pool.run.bind(pool) : processToRows;

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtScript } from './built-script.js';
 import { failedDocument, type SourceInfo } from './pipeline.js';
 import { documentRows, type DocumentRows } from './store/rows.js';
 
@@ -9,15 +8,6 @@ import { documentRows, type DocumentRows } from './store/rows.js';
  * that takes longer than the time limit is abandoned: its worker is ended
  * and replaced, and the document comes back failed with the reason.
  */
-
-/** The compiled worker script; under vitest (running src/*.ts) the build in dist/. */
-function workerScript(): URL {
-  const here = new URL('./ingest-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../dist/ingest-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new Error('the worker script is not built: run `npm run build`');
-}
 
 interface Task {
   id: number;
@@ -83,7 +73,7 @@ export class WorkerPool {
   ) {
     this.timeLimitMs = options.timeLimitMs;
     this.heapLimitMb = options.heapLimitMb ?? WORKER_HEAP_MB;
-    this.script = options.script ?? workerScript();
+    this.script = options.script ?? builtScript('ingest-worker.js');
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 

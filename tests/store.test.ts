@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatRef } from '../src/ir.js';
@@ -85,6 +86,40 @@ describe('the store', () => {
       }
     } finally {
       store.close();
+    }
+  });
+
+  it('copies its log into the database from a thread of its own, starting the log over as it goes, and leaves none behind', async () => {
+    const results = await Promise.all(readdirSync(SEEDS).map((f) => processBytes(readFileSync(join(SEEDS, f)), join(SEEDS, f))));
+    const path = tempDb();
+    // the log's header counts its restarts (SQLite's "checkpoint sequence number", bytes 12-15)
+    const restarts = () => readFileSync(`${path}-wal`).readUInt32BE(12);
+    // a log of 64 pages (256 KB) is started over: some four documents
+    const store = Store.open(path, { backgroundCheckpoints: { everyMs: 2, restartFrames: 64 } });
+    const first = restarts();
+    let written = 0;
+    try {
+      // until the log has started over a few times (the thread takes a moment to start)
+      while (restarts() - first < 3 && written < 400) {
+        const r = results[written % results.length];
+        const rows = documentRows(r);
+        const docId = `${written++}-${r.docId}`;
+        store.write({ ...rows, docId, document: [docId, ...rows.document.slice(1)] });
+        await sleep(5); // the writer of an ingest waits on its workers now and then; so does this one
+      }
+    } finally {
+      store.close();
+    }
+    expect(written).toBeLessThan(400);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const reader = Store.open(path, { readonly: true });
+    try {
+      expect(reader.db.prepare('SELECT count(*) FROM documents').pluck().get()).toBe(written);
+      const items = (r: DocumentResult) => r.normalized!.tables.reduce((m, t) => m + t.items.length, 0);
+      const expected = Array.from({ length: written }, (_, i) => items(results[i % results.length])).reduce((a, b) => a + b, 0);
+      expect(reader.db.prepare('SELECT count(*) FROM items').pluck().get()).toBe(expected);
+    } finally {
+      reader.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { BackgroundCheckpoints, RESTART_FRAMES, type CheckpointOptions } from './checkpoints.js';
 import { CHILD_TABLES, DOCUMENT_COLUMNS, type DocumentRows } from './rows.js';
 import { DDL, SCHEMA_VERSION } from './schema.js';
 
@@ -67,6 +68,7 @@ export class Store {
   readonly db: Database.Database;
   private readonly statements;
   private readonly children;
+  private checkpoints?: BackgroundCheckpoints;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -84,7 +86,12 @@ export class Store {
     };
   }
 
-  static open(path: string, options: { readonly?: boolean } = {}): Store {
+  /**
+   * Opens (or creates) a store. `backgroundCheckpoints`: the log is copied
+   * into the database by a thread of its own (checkpoints.ts), for a long run
+   * of writes.
+   */
+  static open(path: string, options: { readonly?: boolean; backgroundCheckpoints?: boolean | CheckpointOptions } = {}): Store {
     const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     const version = Store.schemaVersion(db);
     if (version !== undefined && version !== SCHEMA_VERSION) {
@@ -100,7 +107,7 @@ export class Store {
       db.pragma('cache_size = -65536'); // 64 MB: the indexes of a large store stay in memory
       // the WAL is copied into the database (and both fsynced) every 64 MB rather than every 4 MB:
       // at a document a few milliseconds, those syncs were half of the writer's time
-      db.pragma('wal_autocheckpoint = 16384');
+      db.pragma(`wal_autocheckpoint = ${RESTART_FRAMES}`);
       // the REFERENCES clauses say what refers to what; the writer keeps them true by
       // construction (a document's rows are deleted before it, written after it, in one
       // transaction), and enforcing them cost a lookup per row: a tenth of the writer's time
@@ -108,7 +115,10 @@ export class Store {
       db.exec(DDL);
       db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     }
-    return new Store(db);
+    const store = new Store(db);
+    const checkpoints = options.backgroundCheckpoints;
+    if (!options.readonly && checkpoints && !db.memory) store.checkpoints = new BackgroundCheckpoints(db, path, checkpoints === true ? {} : checkpoints);
+    return store;
   }
 
   private static schemaVersion(db: Database.Database): number | undefined {
@@ -136,9 +146,11 @@ export class Store {
       const docKey = s.insertDoc.run(...rows.document, new Date().toISOString()).lastInsertRowid;
       for (const child of this.children) child.insert.insert(rows.children[child.table.name], docKey);
     })();
+    this.checkpoints?.afterCommit();
   }
 
   close(): void {
+    this.checkpoints?.close();
     this.db.close();
   }
 }
