@@ -7,6 +7,7 @@ import { normalize, type NormalizedDocument } from './normalize/line-items.js';
 import { recognize, type RecognizedDocument } from './recognize/document.js';
 import { extractDisclosureTables, type DisclosureTables } from './recognize/disclosure.js';
 import { extractFacts, type NarrativeFact } from './recognize/facts.js';
+import { toLines } from './recognize/lines.js';
 import { documentRows, type DocumentRows } from './store/rows.js';
 import { validate, type Check } from './validate/checks.js';
 
@@ -75,14 +76,16 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string, docId 
     result.format = extracted.format;
     result.pages = extracted.pages;
     result.messages.push(...extracted.messages);
-    const recognized = recognize(extracted);
+    // both recognizers read the same lines
+    const lines = toLines(extracted.blocks);
+    const recognized = recognize(extracted, lines);
     result.recognized = recognized;
     result.messages.push(...recognized.messages);
     const normalized = normalize(recognized);
     result.normalized = normalized;
     result.messages.push(...normalized.messages);
     result.facts = extractFacts(recognized.paragraphs);
-    const disclosure = extractDisclosureTables(extracted.blocks);
+    const disclosure = extractDisclosureTables(extracted.blocks, lines);
     result.disclosure = disclosure;
     // a problem in these tables leaves their amounts out, never the nine tables: a warning for the document
     result.messages.push(...disclosure.messages.map((m) => ({ ...m, severity: m.severity === 'error' ? ('warning' as const) : m.severity })));

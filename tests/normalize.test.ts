@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { formatYuan, knownUnit, parseAmount, toFen } from '../src/normalize/amount.js';
 import { codeInfo, functionClassCode } from '../src/normalize/codes.js';
-import { normalizeLabel } from '../src/normalize/label.js';
+import { compact, nfkc, normalizeLabel } from '../src/normalize/label.js';
 
 describe('label normalization (SCHEMA.md)', () => {
   it.each([
@@ -16,6 +16,28 @@ describe('label normalization (SCHEMA.md)', () => {
     ['项  目', '项目'],
     ['“三公”经费小计', '“三公”经费小计'],
   ])('%s → %s', (raw, label) => expect(normalizeLabel(raw)).toBe(label));
+
+  it('compacts exactly as the contract defines it (NFKC, then every whitespace removed), whatever the characters', () => {
+    // what cells are made of (ASCII, whitespace, full-width punctuation, CJK, stable CJK punctuation)
+    // and characters only NFKC itself handles: half-width katakana, circled digits, ligatures, a
+    // combining accent (composes with the letter before it), a spacing diaeresis, a surrogate pair
+    const alphabet = [
+      ...'aZ09 .,-()\t\n\r\u000b', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u2028', '\u0085', ...'（）：；，．０９ＡＺ｀～',
+      ...'一般公共服务支出其中', ...'、。“”‘’《》【】', ...'ｶﾞ①ﬁ', '\u0301', '\u00a8', '\u00b7', '—', '…', '😀',
+    ];
+    let seed = 7; // mulberry32: deterministic, every character drawn
+    const random = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
+    };
+    for (let n = 0; n < 3000; n++) {
+      const text = Array.from({ length: random(12) }, () => alphabet[random(alphabet.length)]).join('');
+      expect(compact(text), JSON.stringify(text)).toBe(text.normalize('NFKC').replace(/\s+/gu, ''));
+      expect(nfkc(text), JSON.stringify(text)).toBe(text.normalize('NFKC'));
+    }
+  });
 });
 
 describe('amounts are exact', () => {

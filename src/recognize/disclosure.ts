@@ -3,7 +3,7 @@ import { AmountError, knownUnit, parseAmount, toFen } from '../normalize/amount.
 import { compact, normalizeLabel, nfkc } from '../normalize/label.js';
 import { AliasTable } from './disclosure/aliases.js';
 import { parseTarget, type Comparator } from './disclosure/target.js';
-import { soleNonEmpty, stripBookmarks, toLines, type Line as BaseLine } from './lines.js';
+import { soleNonEmpty, stripBookmarks, toLines, type Line } from './lines.js';
 
 export { parseTarget, type Comparator, type ParsedTarget } from './disclosure/target.js';
 
@@ -233,20 +233,6 @@ export interface DisclosureTables {
 }
 
 // ---------------------------------------------------------------- lines
-
-/** A line with what the readers here match on: its keys, and whether it starts a table. */
-interface Line extends BaseLine {
-  /** Whether the line starts one of the tables read here (computed once: lines are tested many times). */
-  startsTable: boolean | undefined;
-}
-
-/**
- * The lines of the block stream, each with every field set up front: one
- * object shape for all lines keeps the many property reads below
- * monomorphic (a spread, then a property added later, did not).
- */
-const toTableLines = (blocks: Block[]): Line[] =>
-  toLines(blocks).map(({ cells, paragraph, ref, texts, keys }) => ({ cells, paragraph, ref, texts, keys, startsTable: undefined }));
 
 const nonEmpty = (line: Line) => line.texts.filter((t) => t !== '');
 const isBlank = (line: Line) => line.texts.every((t) => t === '');
@@ -939,8 +925,8 @@ function readInstitutions(lines: Line[], start: number, out: DisclosureTables): 
  */
 const HEADER_HINT = /采购|指标|价值|金额|名称|项目编|项目代/;
 
-export function extractDisclosureTables(blocks: Block[]): DisclosureTables {
-  const lines = toTableLines(blocks);
+/** The disclosure's other tables, from its blocks (or their lines, when the caller has made them). */
+export function extractDisclosureTables(blocks: Block[], lines = toLines(blocks)): DisclosureTables {
   const out: DisclosureTables = { projects: [], indicators: [], procurement: [], assets: [], institutions: [], messages: [] };
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];

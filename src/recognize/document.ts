@@ -420,8 +420,8 @@ function appendContinuation(table: RecognizedTable, more: RecognizedTable): void
   table.emptyNote ??= more.emptyNote;
 }
 
-export function recognize(doc: ExtractedDocument): RecognizedDocument {
-  const lines = toLines(doc.blocks);
+/** The nine tables and the narrative, from a document's blocks (or their lines, when the caller has made them). */
+export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): RecognizedDocument {
   const messages: Message[] = [];
   const tables = new Map<TableKind, RecognizedTable>();
   const paragraphs: RecognizedDocument['paragraphs'] = [];

@@ -13,6 +13,13 @@ export interface Line {
   texts: string[];
   /** The texts compact (NFKC, no whitespace), for matching. */
   keys: string[];
+  /**
+   * Whether the line starts one of the tables the disclosure reader reads,
+   * once it has asked (lines are tested many times). Set up front, undefined,
+   * so that every line has one object shape and property reads stay
+   * monomorphic.
+   */
+  startsTable: boolean | undefined;
 }
 
 export const stripBookmarks = (text: string) => (text.includes('[bookmark:') ? text.replace(/\[bookmark:[^\]]*\]/g, '') : text);
@@ -28,15 +35,15 @@ export function soleNonEmpty(values: string[]): string | undefined {
   return sole;
 }
 
-// Each recognizer makes its own lines. Sharing them through a WeakMap keyed
-// by the block array was tried: the scavenger keeps a WeakMap's values alive,
-// so every document's lines went to the old generation, and collecting them
-// there cost more than making the lines twice.
+// The pipeline makes a document's lines once and hands them to both
+// recognizers. (Sharing them through a WeakMap keyed by the block array was
+// tried first: the scavenger keeps a WeakMap's values alive, so every
+// document's lines went to the old generation.)
 export function toLines(blocks: Block[]): Line[] {
   const lines: Line[] = [];
   const add = (cells: Cell[], paragraph: boolean, ref: SourceRef) => {
     const texts = cells.map((c) => stripBookmarks(c.text).trim());
-    lines.push({ cells, paragraph, ref, texts, keys: texts.map(compact) });
+    lines.push({ cells, paragraph, ref, texts, keys: texts.map(compact), startsTable: undefined });
   };
   for (const block of blocks) {
     if (block.kind === 'paragraph') add([{ text: block.text, ref: block.ref }], true, block.ref);
