@@ -69,17 +69,37 @@ export interface FileOutcome extends Omit<DocumentOutcome, 'status'> {
 }
 
 export interface IngestSummary {
+  /**
+   * The files' outcomes, in the order listed: all of them, or with
+   * `outcomes: 'notable'` those a person should hear of (see IngestOptions).
+   */
   outcomes: FileOutcome[];
+  /** Files listed. */
+  files: number;
   ok: number;
   failed: number;
+  /** Already stored (duplicates included). */
   unchanged: number;
+  /** Files with the same content as another file of this run, stored once. */
+  duplicates: number;
   /** Files of other shards, left to them. */
   elsewhere: number;
   tables: number;
   lineItems: number;
   pages: number;
+  /** Checks of the documents read, by severity. */
+  checks: { ok: number; rounding: number; error: number };
+  /** Documents read with warnings. */
+  warned: number;
   elapsedMs: number;
 }
+
+/**
+ * With `outcomes: 'notable'`, how many outcomes of files that did not fail
+ * (duplicates, documents with failed checks or warnings) a summary keeps at
+ * most; failed files are always all there.
+ */
+export const NOTABLE_OUTCOMES = 1000;
 
 export interface IngestOptions {
   db: string;
@@ -100,6 +120,13 @@ export interface IngestOptions {
   shard?: Shard;
   /** Read documents again even when stored by this pipeline version. */
   force?: boolean;
+  /**
+   * Which outcomes the summary keeps: 'all' (the default), or 'notable':
+   * failed files, duplicates, documents with failed checks or warnings,
+   * so that a run of 170,000 files does not hold 170,000 outcomes (about
+   * 500 bytes each) until it ends. The counts are the same either way.
+   */
+  outcomes?: 'all' | 'notable';
   onProgress?: (progress: IngestProgress) => void;
 }
 
@@ -141,7 +168,25 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const run = pool ? pool.run.bind(pool) : processToRows;
   // enough documents in flight that every worker has the next one in hand (see WorkerPool)
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 3 + 1) });
-  const outcomes: FileOutcome[] = new Array(files.length);
+  const summary: IngestSummary = {
+    outcomes: [], files: files.length, ok: 0, failed: 0, unchanged: 0, duplicates: 0, elsewhere: 0, tables: 0, lineItems: 0, pages: 0,
+    checks: { ok: 0, rounding: 0, error: 0 }, warned: 0, elapsedMs: 0,
+  };
+  const kept: { index: number; outcome: FileOutcome }[] = [];
+  let notableKept = 0;
+  const tally = (index: number, outcome: FileOutcome) => {
+    summary[outcome.status]++;
+    if (outcome.duplicateOf !== undefined) summary.duplicates++;
+    summary.tables += outcome.tables;
+    summary.lineItems += outcome.lineItems;
+    summary.pages += outcome.pages ?? 0;
+    for (const severity of ['ok', 'rounding', 'error'] as const) summary.checks[severity] += outcome.checks?.[severity] ?? 0;
+    const warned = outcome.status === 'ok' && outcome.warnings > 0;
+    if (warned) summary.warned++;
+    const notable = warned || outcome.duplicateOf !== undefined || (outcome.checks?.rounding ?? 0) + (outcome.checks?.error ?? 0) > 0;
+    if (options.outcomes !== 'notable' || outcome.status === 'failed') kept.push({ index, outcome });
+    else if (notable && notableKept++ < NOTABLE_OUTCOMES) kept.push({ index, outcome });
+  };
   const inThisRun = new Map<string, string>();
   const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
   const ingestOne = async (path: string, bytes: Uint8Array): Promise<FileOutcome> => {
@@ -178,7 +223,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
         // tasks start in list order and read at once (synchronously): of two files with
         // the same bytes, the first listed is the one stored
         const bytes = readSource(path);
-        outcomes[index] = bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes.docId, documentRows(bytes).outcome);
+        tally(index, bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes.docId, documentRows(bytes).outcome));
         done++;
         options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });
       };
@@ -190,16 +235,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     store.close();
     await pool?.close();
   }
-  const sum = (f: (o: FileOutcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
-  return {
-    outcomes,
-    ok: outcomes.filter((o) => o.status === 'ok').length,
-    failed: outcomes.filter((o) => o.status === 'failed').length,
-    unchanged: outcomes.filter((o) => o.status === 'unchanged').length,
-    elsewhere: outcomes.filter((o) => o.status === 'elsewhere').length,
-    tables: sum((o) => o.tables),
-    lineItems: sum((o) => o.lineItems),
-    pages: sum((o) => o.pages ?? 0),
-    elapsedMs: performance.now() - started,
-  };
+  // in the order listed, whichever finished first
+  summary.outcomes = kept.sort((a, b) => a.index - b.index).map((k) => k.outcome);
+  summary.elapsedMs = performance.now() - started;
+  return summary;
 }

@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportRows, ingestInto, query, SEEDS, tempDb, tempDir } from './helpers/run.js';
@@ -36,5 +36,23 @@ describe('re-running an ingest', () => {
     expect(summary.ok).toBe(1);
     expect(summary.outcomes.find((o) => o.path.endsWith('b.txt'))?.duplicateOf).toMatch(/a\.txt$/);
     expect(new Set(exportRows(db).map((r) => r.source_file))).toEqual(new Set(['a.txt']));
+  });
+
+  it("keeps only the outcomes worth telling when asked, with the same counts as when it keeps all", async () => {
+    const dir = tempDir();
+    for (const name of readdirSync(SEEDS)) copyFileSync(join(SEEDS, name), join(dir, name));
+    copyFileSync(join(SEEDS, '000_313ba343419bd952.txt'), join(dir, 'copy.txt'));
+    writeFileSync(join(dir, 'broken.txt'), 'not a budget disclosure');
+    const all = await ingestInto(tempDb(), [dir]);
+    const notable = await ingestInto(tempDb(), [dir], { outcomes: 'notable' });
+    const counts = ({ outcomes, elapsedMs, ...rest }: typeof all) => rest;
+    expect(counts(notable)).toEqual(counts(all));
+    expect(all).toMatchObject({ files: 7, ok: 5, failed: 1, unchanged: 1, duplicates: 1 });
+    expect(all.checks.rounding).toBeGreaterThan(0); // 004's published rounding
+    const worthTelling = all.outcomes.filter(
+      (o) => o.status === 'failed' || o.duplicateOf !== undefined || (o.checks && o.checks.rounding + o.checks.error > 0) || o.warnings > 0,
+    );
+    expect(notable.outcomes.map((o) => o.path)).toEqual(worthTelling.map((o) => o.path));
+    expect(notable.outcomes.map((o) => o.path.split('/').pop())).toEqual(['004_bd07757d433d15de.txt', 'broken.txt', 'copy.txt']);
   });
 });

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ingest, type IngestSummary } from '../ingest.js';
+import { ingest, type FileOutcome, type IngestSummary } from '../ingest.js';
 import { writeDataPackage } from '../store/datapackage.js';
 import { mergeStores, parseShard } from '../store/merge.js';
 import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
@@ -27,35 +27,46 @@ interface Command {
 
 const dbOption = { db: { type: 'string', default: DEFAULT_DB } } as const;
 
+/** Lists at most this many files under a heading; the database has the rest. */
+const LISTED = 20;
+
 function printSummary(summary: IngestSummary, db: string): void {
   const out = process.stdout;
   const seconds = (summary.elapsedMs / 1000).toFixed(1);
-  out.write(`Ingested ${summary.outcomes.length} file(s) into ${db} in ${seconds} s\n`);
+  const list = (heading: string, outcomes: FileOutcome[], total: number, line: (o: FileOutcome) => string, rest: string) => {
+    if (total === 0) return;
+    out.write(`\n${heading}\n`);
+    for (const o of outcomes.slice(0, LISTED)) out.write(`  ${o.path}: ${line(o)}\n`);
+    if (total > LISTED) out.write(`  … and ${total - LISTED} more; all of them: yusuan query "${rest}"\n`);
+  };
+  out.write(`Ingested ${summary.files} file(s) into ${db} in ${seconds} s\n`);
   out.write(`  ok         ${summary.ok} document(s), ${summary.tables} table(s), ${summary.lineItems} line item(s)\n`);
-  const twins = summary.outcomes.filter((o) => o.duplicateOf !== undefined);
-  const kept = summary.unchanged - twins.length;
+  const kept = summary.unchanged - summary.duplicates;
   if (kept > 0) out.write(`  unchanged  ${kept} document(s) already stored, left as they were\n`);
-  if (twins.length > 0) out.write(`  duplicates ${twins.length} file(s) with the same content as another file of this run, stored once\n`);
+  if (summary.duplicates > 0) out.write(`  duplicates ${summary.duplicates} file(s) with the same content as another file of this run, stored once\n`);
   if (summary.elsewhere > 0) out.write(`  elsewhere  ${summary.elsewhere} file(s) of other shards, left to them\n`);
   out.write(`  failed     ${summary.failed} document(s)\n`);
-  const failed = summary.outcomes.filter((o) => o.status === 'failed');
-  if (failed.length > 0) {
-    out.write('\nThese files could not be read (nothing of them is in the dataset):\n');
-    for (const o of failed) out.write(`  ${o.path}: ${o.error}\n`);
+  list(
+    'These files could not be read (nothing of them is in the dataset):',
+    summary.outcomes.filter((o) => o.status === 'failed'),
+    summary.failed,
+    (o) => o.error,
+    "SELECT source_path, error FROM documents WHERE status = 'failed'",
+  );
+  const { checks } = summary;
+  if (checks.ok + checks.rounding + checks.error > 0) {
+    out.write(`\nChecks (yusuan validate lists them): ${checks.ok} ok, ${checks.rounding} rounding, ${checks.error} error\n`);
+    const flagged = summary.outcomes.filter((o) => o.checks && o.checks.rounding + o.checks.error > 0);
+    for (const o of flagged.slice(0, LISTED)) out.write(`  ${o.path}: ${o.checks!.ok} ok, ${o.checks!.rounding} rounding, ${o.checks!.error} error\n`);
+    if (flagged.length > LISTED) out.write(`  … and more: yusuan validate lists every check that did not hold\n`);
   }
-  const checked = summary.outcomes.filter((o) => o.checks);
-  if (checked.length > 0) {
-    const total = { ok: 0, rounding: 0, error: 0 };
-    for (const o of checked) for (const k of ['ok', 'rounding', 'error'] as const) total[k] += o.checks![k];
-    out.write(`\nChecks (yusuan validate lists them): ${total.ok} ok, ${total.rounding} rounding, ${total.error} error\n`);
-    const shown = checked.length <= 100 ? checked : checked.filter((o) => o.checks!.error > 0).slice(0, 20);
-    for (const o of shown) out.write(`  ${o.path}: ${o.checks!.ok} ok, ${o.checks!.rounding} rounding, ${o.checks!.error} error\n`);
-  }
-  const warned = summary.outcomes.filter((o) => o.status === 'ok' && o.warnings > 0);
-  if (warned.length > 0) {
-    out.write('\nRead with warnings (see them with: yusuan query "SELECT * FROM document_messages WHERE severity = \'warning\'"):\n');
-    for (const o of warned) out.write(`  ${o.path}: ${o.warnings} warning(s)\n`);
-  }
+  list(
+    "Read with warnings (see them with: yusuan query \"SELECT * FROM document_messages WHERE severity = 'warning'\"):",
+    summary.outcomes.filter((o) => o.status === 'ok' && o.warnings > 0),
+    summary.warned,
+    (o) => `${o.warnings} warning(s)`,
+    "SELECT source_file, count(*) AS warnings FROM document_messages WHERE severity = 'warning' GROUP BY doc_id",
+  );
 }
 
 const commands: Record<string, Command> = {
@@ -94,7 +105,9 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
       } catch (e) {
         throw new UsageError(`--shard: ${(e as Error).message}`);
       }
-      const summary = await ingest(positionals, { db, workers, timeLimitMs, manifest, shard, force: Boolean(values.force), onProgress: progressReporter() });
+      const summary = await ingest(positionals, {
+        db, workers, timeLimitMs, manifest, shard, force: Boolean(values.force), outcomes: 'notable', onProgress: progressReporter(),
+      });
       printSummary(summary, db);
       return summary.failed > 0 ? 1 : 0;
     },
