@@ -53,7 +53,6 @@ const CLOSE_WAIT_MS = 60_000;
 
 export class BackgroundCheckpoints {
   private readonly flags = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
-  private readonly worker: Worker;
   private failed = false;
 
   constructor(
@@ -68,13 +67,19 @@ export class BackgroundCheckpoints {
       restartFrames: options.restartFrames ?? RESTART_FRAMES,
     };
     db.pragma('wal_autocheckpoint = 0');
-    this.worker = new Worker(builtScript('store/checkpoint-worker.js'), { workerData });
     // without the thread, the writer checkpoints as before: nothing is lost, it is only slower
-    this.worker.on('error', () => this.fallBack());
-    this.worker.on('exit', () => {
+    let worker: Worker;
+    try {
+      worker = new Worker(builtScript('store/checkpoint-worker.js'), { workerData });
+    } catch {
+      this.fallBack();
+      return;
+    }
+    worker.on('error', () => this.fallBack());
+    worker.on('exit', () => {
       if (Atomics.load(this.flags, CheckpointFlag.Stop) === 0) this.fallBack();
     });
-    this.worker.unref();
+    worker.unref();
   }
 
   private fallBack(): void {
