@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../src/store/datasets.js';
-import { exportParquet, parquetType, type ParquetExport } from '../src/store/parquet.js';
+import { exportParquet, hivePathValue, parquetType, type ParquetExport } from '../src/store/parquet.js';
 import { Store } from '../src/store/store.js';
 import { ingestInto, SEEDS, tempDb, tempDir } from './helpers/run.js';
 
@@ -15,6 +15,8 @@ const fenOf = (yuan: string) => {
 };
 
 const amountColumns = (columns: string[]) => columns.filter((c) => c.endsWith('_yuan'));
+
+const ESCAPED_REGION = '井陉县/乙:丙%';
 
 describe('parquet export', () => {
   let db: string;
@@ -28,6 +30,8 @@ describe('parquet export', () => {
     // one document without a fiscal year, so the default partition is exercised
     const store = Store.open(db);
     store.db.prepare('UPDATE documents SET fiscal_year = NULL WHERE doc_id = (SELECT min(doc_id) FROM documents)').run();
+    // and a region with characters Hive escapes in a folder name (004's region is not known: '')
+    store.db.prepare("UPDATE documents SET region = ? WHERE source_file LIKE '003_%'").run(ESCAPED_REGION);
     store.close();
     out = tempDir('yusuan-parquet-test-');
     const source = Store.open(db, { readonly: true });
@@ -50,20 +54,44 @@ describe('parquet export', () => {
     }
   };
 
-  it('writes every dataset, partitioned Hive-style by fiscal year', () => {
+  it('writes every dataset, partitioned Hive-style by fiscal year and region', () => {
     expect(written.map((w) => w.dataset).sort()).toEqual(Object.keys(DATASETS).sort());
     for (const w of written) {
       expect(w.files.length, w.dataset).toBeGreaterThan(0);
       for (const file of w.files) {
         expect(existsSync(file)).toBe(true);
-        expect(relative(out, file)).toMatch(new RegExp(`^${w.dataset}/fiscal_year=(\\d{4}|__HIVE_DEFAULT_PARTITION__)/[^/]+\\.parquet$`));
+        expect(relative(out, file)).toMatch(new RegExp(`^${w.dataset}/fiscal_year=(\\d{4}|__HIVE_DEFAULT_PARTITION__)/region=[^/]+/[^/]+\\.parquet$`));
       }
     }
-    // the document without a year is in the default partition, the others under their years
     for (const name of ['documents', 'line_items']) {
-      const files = written.find((w) => w.dataset === name)!.files.map((f) => relative(join(out, name), f).split('/')[0]);
-      expect(files).toContain('fiscal_year=__HIVE_DEFAULT_PARTITION__');
-      expect(files.filter((f) => /^fiscal_year=\d{4}$/.test(f)).length).toBeGreaterThan(1);
+      const folders = written.find((w) => w.dataset === name)!.files.map((f) => relative(join(out, name), f).split('/'));
+      // the document without a year is in the default partition, the others under their years
+      expect(folders.map((f) => f[0])).toContain('fiscal_year=__HIVE_DEFAULT_PARTITION__');
+      expect(new Set(folders.map((f) => f[0]).filter((f) => /^fiscal_year=\d{4}$/.test(f))).size).toBeGreaterThan(1);
+      // regions in Chinese as they are (as Hive writes them, not percent-encoded), the unknown one the default
+      const regions = folders.map((f) => f[1]);
+      expect(regions).toContain('region=秦皇岛市海港区');
+      expect(regions).toContain('region=__HIVE_DEFAULT_PARTITION__');
+      expect(regions).toContain('region=井陉县%2F乙%3A丙%25');
+    }
+    expect(hivePathValue('a/b:c%d=e"f#g\'h*i?j\\k{l[m]n^o\x01秦 皇')).toBe('a%2Fb%3Ac%25d%3De%22f%23g%27h%2Ai%3Fj%5Ck%7Bl%5Bm%5Dn%5Eo%01秦 皇');
+  });
+
+  it("gives each row its document's region when read back, NULL where not known", async () => {
+    const store = Store.open(db, { readonly: true });
+    try {
+      const regions = new Map(
+        (store.db.prepare('SELECT doc_id, region FROM documents').all() as { doc_id: string; region: string }[]).map((d) => [d.doc_id, d.region || null]),
+      );
+      expect(new Set(regions.values())).toEqual(new Set(['秦皇岛市海港区', ESCAPED_REGION, null]));
+      for (const w of written) {
+        const glob = join(out, w.dataset, '**', '*.parquet').replace(/'/g, "''");
+        const rows = await read(`SELECT DISTINCT doc_id, region FROM read_parquet('${glob}', hive_partitioning = true)`);
+        expect(rows.length, w.dataset).toBeGreaterThan(0);
+        for (const r of rows) expect(r.region, `${w.dataset} ${r.doc_id}`).toBe(regions.get(String(r.doc_id)));
+      }
+    } finally {
+      store.close();
     }
   });
 
@@ -105,7 +133,8 @@ describe('parquet export', () => {
     expect(types.amount_yuan).toBe('DECIMAL(18,2)');
     expect(types.code_level).toBe('BIGINT');
     expect(types.label).toBe('VARCHAR');
-    expect(Object.keys(types).sort()).toEqual([...DATASETS.line_items.columns].sort());
+    expect(Object.keys(types).sort()).toEqual([...DATASETS.line_items.columns, 'region'].sort());
+    expect(types.region).toBe('VARCHAR');
     expect(parquetType('value_yuan', null)).toBe('DECIMAL(18,2)');
   });
 
@@ -120,7 +149,7 @@ describe('parquet export', () => {
         const glob = join(out, w.dataset, '**', '*.parquet').replace(/'/g, "''");
         const schema = await read(`DESCRIBE SELECT * FROM read_parquet('${glob}', hive_partitioning = true)`);
         for (const { column_name, column_type } of schema as { column_name: string; column_type: string }[]) {
-          if (column_name === 'fiscal_year') continue; // from the path
+          if (column_name === 'fiscal_year' || column_name === 'region') continue; // from the path
           const expected = parquetType(column_name, declared.get(column_name) ?? null, fields.get(column_name));
           expect(column_type, `${w.dataset}.${column_name}`).toBe(duckName[expected] ?? expected);
           if (column_name.endsWith('_yuan')) expect(column_type).toBe('DECIMAL(18,2)');
@@ -153,7 +182,7 @@ describe('parquet export', () => {
     const dir = tempDir('yusuan-parquet-empty-');
     try {
       const result = await exportParquet(empty.db, dir, [DATASETS.line_items]);
-      expect(result).toEqual([{ dataset: 'line_items', rows: 0, files: [join(dir, 'line_items', 'fiscal_year=__HIVE_DEFAULT_PARTITION__', 'data_0.parquet')] }]);
+      expect(result).toEqual([{ dataset: 'line_items', rows: 0, files: [join(dir, 'line_items', 'fiscal_year=__HIVE_DEFAULT_PARTITION__', 'region=__HIVE_DEFAULT_PARTITION__', 'data_0.parquet')] }]);
     } finally {
       empty.close();
     }

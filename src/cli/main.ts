@@ -123,8 +123,8 @@ Datasets: ${datasetNames().join(', ')}. CSV is UTF-8, RFC 4180, header first;
 --datapackage writes every dataset as CSV into DIR with a Frictionless
 datapackage.json (field types, keys, units, descriptions).
 --format parquet writes every dataset as Parquet under DIR/<dataset>/,
-partitioned Hive-style by fiscal_year (readable by DuckDB, Spark, Trino);
-amounts are DECIMAL(18,2).`,
+partitioned Hive-style by fiscal_year and region (readable by DuckDB, Spark,
+Trino); amounts are DECIMAL(18,2).`,
     options: {
       ...dbOption,
       dataset: { type: 'string', default: 'line_items' },

@@ -9,10 +9,16 @@ import { DATASETS, type Dataset } from './datasets.js';
  * Parquet export of the datasets, through DuckDB (its parquet writer is
  * built into the npm package; no extension is downloaded).
  *
- * Layout: `outDir/<dataset>/fiscal_year=2025/data_0.parquet`, Hive-style,
- * documents without a year under `fiscal_year=__HIVE_DEFAULT_PARTITION__`
- * (what Hive, Spark and Trino write and read as NULL). The partition column
- * is in the path only, as those engines expect.
+ * Layout: `outDir/<dataset>/fiscal_year=2025/region=秦皇岛市海港区/data_0.parquet`,
+ * Hive-style: partitioned by fiscal year, then by the document's region
+ * where known. A document without a year or a region is under
+ * `__HIVE_DEFAULT_PARTITION__` (what Hive, Spark and Trino write and read as
+ * NULL). The partition columns are in the path only, as those engines
+ * expect; a dataset without a region column of its own (all but documents)
+ * gains one when read with Hive partitioning. Folder names are escaped as
+ * Hive escapes them, Chinese left as it is: DuckDB percent-encodes every
+ * byte that is not ASCII, which Spark and Trino would read back byte by byte
+ * as Latin-1, so its folders are renamed.
  *
  * Types: amount columns (`*_yuan`, fields in CNY) are DECIMAL(18,2), exact —
  * never a float; integers BIGINT, dates DATE, times TIMESTAMP WITH TIME ZONE
@@ -32,8 +38,43 @@ export interface ParquetExport {
   rows: number;
 }
 
-/** The column Hive-style partitions are made of. */
-export const PARTITION_COLUMN = 'fiscal_year';
+/** The columns Hive-style partitions are made of, outermost first. */
+export const PARTITION_COLUMNS = ['fiscal_year', 'region'] as const;
+
+/** A partition of no value (NULL), as Hive names it. */
+const DEFAULT_PARTITION = '__HIVE_DEFAULT_PARTITION__';
+
+/**
+ * A partition value in a folder name, escaped as Hive escapes it (its
+ * FileUtils.escapePathName): control characters, the slash and
+ * " # % ' * : = ? \ { [ ] ^ as %XX, everything else as it is.
+ */
+export function hivePathValue(value: string): string {
+  return value.replace(/[\x00-\x1f\x7f"#%'*/:=?\\{[\]^]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** Renames the partition folders DuckDB wrote (every byte not ASCII alphanumeric percent-encoded) to Hive's escaping. */
+function renameToHiveEscaping(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    let path = join(dir, entry.name);
+    const m = /^([^=]+)=(.*)$/.exec(entry.name);
+    if (m && m[2] !== DEFAULT_PARTITION) {
+      let value: string | undefined;
+      try {
+        value = decodeURIComponent(m[2]);
+      } catch {
+        value = undefined; // not DuckDB's encoding: left as it is
+      }
+      const name = value === undefined ? entry.name : `${m[1]}=${hivePathValue(value)}`;
+      if (name !== entry.name) {
+        renameSync(path, join(dir, name));
+        path = join(dir, name);
+      }
+    }
+    renameToHiveEscaping(path);
+  }
+}
 
 /** A dataset's typed description of a column, where the dataset has one (`fields`). */
 interface FieldLike {
@@ -128,19 +169,25 @@ function filesUnder(dir: string): string[] {
 }
 
 async function exportDataset(db: Database.Database, connection: DuckDBConnection, dataset: Dataset, outDir: string): Promise<ParquetExport> {
-  const statement = db.prepare(`SELECT ${dataset.columns.map(quoteIdent).join(', ')} ${dataset.from}`).raw(true).safeIntegers(true);
+  const partitioned = dataset.columns.includes('fiscal_year');
+  // the region of a dataset without one of its own is its document's
+  const regionOfDocument = partitioned && !dataset.columns.includes('region') && dataset.columns.includes('doc_id');
+  const columns = regionOfDocument ? [...dataset.columns, 'region'] : dataset.columns;
+  const rowsSql = `SELECT ${dataset.columns.map(quoteIdent).join(', ')} ${dataset.from}`;
+  const sql = regionOfDocument ? `SELECT x.*, d.region FROM (${rowsSql}) x LEFT JOIN documents d ON d.doc_id = x.doc_id` : rowsSql;
+  const statement = db.prepare(sql).raw(true).safeIntegers(true);
   const declared = new Map(statement.columns().map((c) => [c.name, c.type]));
   const fields = new Map(((dataset as { fields?: FieldLike[] }).fields ?? []).map((f) => [f.name, f]));
-  const types = dataset.columns.map((c) => parquetType(c, declared.get(c) ?? null, fields.get(c)));
+  const types = columns.map((c) => parquetType(c, declared.get(c) ?? null, fields.get(c)));
   const staged = types.map((t) => (CAST_ON_WRITE.has(t) ? 'VARCHAR' : t));
   const table = quoteIdent(`export_${dataset.name}`);
   await connection.run(`DROP TABLE IF EXISTS ${table}`);
-  await connection.run(`CREATE TABLE ${table} (${dataset.columns.map((c, i) => `${quoteIdent(c)} ${staged[i]}`).join(', ')})`);
+  await connection.run(`CREATE TABLE ${table} (${columns.map((c, i) => `${quoteIdent(c)} ${staged[i]}`).join(', ')})`);
   const appender = await connection.createAppender(`export_${dataset.name}`);
   let rows = 0;
   try {
     for (const row of statement.iterate() as Iterable<unknown[]>) {
-      for (let i = 0; i < staged.length; i++) appendValue(appender, staged[i], row[i], dataset.columns[i]);
+      for (let i = 0; i < staged.length; i++) appendValue(appender, staged[i], row[i], columns[i]);
       appender.endRow();
       rows++;
     }
@@ -152,26 +199,30 @@ async function exportDataset(db: Database.Database, connection: DuckDBConnection
   const dir = join(outDir, dataset.name);
   const staging = join(outDir, `.${dataset.name}.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
-  const select = (columns: string[]) =>
-    `SELECT ${columns
+  const select = (selected: readonly string[]) =>
+    `SELECT ${selected
       .map((c) => {
-        const type = types[dataset.columns.indexOf(c)];
-        return CAST_ON_WRITE.has(type) ? `CAST(NULLIF(${quoteIdent(c)}, '') AS ${type}) AS ${quoteIdent(c)}` : quoteIdent(c);
+        const type = types[columns.indexOf(c)];
+        if (CAST_ON_WRITE.has(type)) return `CAST(NULLIF(${quoteIdent(c)}, '') AS ${type}) AS ${quoteIdent(c)}`;
+        // a region not known is no partition of its own, '' or not
+        if (partitioned && c === 'region') return `NULLIF(${quoteIdent(c)}, '') AS ${quoteIdent(c)}`;
+        return quoteIdent(c);
       })
       .join(', ')} FROM ${table}`;
-  const partitioned = dataset.columns.includes(PARTITION_COLUMN);
   try {
     if (!partitioned) {
       mkdirSync(staging, { recursive: true });
-      await connection.run(`COPY (${select(dataset.columns)}) TO ${quoteString(join(staging, 'data_0.parquet'))} (FORMAT parquet)`);
+      await connection.run(`COPY (${select(columns)}) TO ${quoteString(join(staging, 'data_0.parquet'))} (FORMAT parquet)`);
     } else if (rows === 0) {
       // no partition to write: one empty file keeps the schema readable, in the layout of the others
-      const empty = join(staging, `${PARTITION_COLUMN}=__HIVE_DEFAULT_PARTITION__`);
+      const empty = join(staging, ...PARTITION_COLUMNS.map((c) => `${c}=${DEFAULT_PARTITION}`));
       mkdirSync(empty, { recursive: true });
-      const others = dataset.columns.filter((c) => c !== PARTITION_COLUMN);
+      const others = columns.filter((c) => !(PARTITION_COLUMNS as readonly string[]).includes(c));
       await connection.run(`COPY (${select(others)}) TO ${quoteString(join(empty, 'data_0.parquet'))} (FORMAT parquet)`);
     } else {
-      await connection.run(`COPY (${select(dataset.columns)}) TO ${quoteString(staging)} (FORMAT parquet, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}))`);
+      const by = PARTITION_COLUMNS.map(quoteIdent).join(', ');
+      await connection.run(`COPY (${select(columns)}) TO ${quoteString(staging)} (FORMAT parquet, PARTITION_BY (${by}))`);
+      renameToHiveEscaping(staging);
     }
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
@@ -184,7 +235,7 @@ async function exportDataset(db: Database.Database, connection: DuckDBConnection
 
 /**
  * Writes each dataset as Parquet under `outDir/<dataset>/`, partitioned by
- * fiscal year. A dataset's folder is replaced as a whole. Resolves to what
+ * fiscal year and region. A dataset's folder is replaced as a whole. Resolves to what
  * was written, per dataset.
  */
 export async function exportParquet(
