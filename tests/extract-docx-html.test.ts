@@ -1,4 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { basename, extname, join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import iconv from 'iconv-lite';
@@ -686,4 +690,65 @@ describe('generated fixtures against their seeds', () => {
       expect(seedHeads.filter((row) => !irHeads.has(key(row))).map((row) => row.join(' | '))).toEqual([]);
     });
   }
+});
+
+describe('no extractor reaches out', () => {
+  it('fetches nothing a web page or a Word file names (stylesheets, scripts, frames, linked images), nor opens a local file it names', async () => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.end('x');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const page = await html(
+        `<html><head><base href="${url}/"><link rel="stylesheet" href="${url}/a.css"><script src="${url}/b.js"></script></head>` +
+          `<body><img src="${url}/c.png"><iframe src="${url}/d.html"></iframe><object data="${url}/e.swf"></object>` +
+          `<p>部门预算收支总表</p><table><tr><td>项目</td><td>预算数</td></tr><tr><td>合计</td><td>1.00</td></tr></table></body></html>`,
+      );
+      expect(tables(page.blocks)).toHaveLength(1);
+      // an image linked (not embedded) by URL, one by a local path, a hyperlink; the path is a named
+      // pipe, so that opening it shows: a writer can open a pipe without waiting only while a reader has it open
+      const pipe = join(mkdtempSync(join(tmpdir(), 'yusuan-pipe-')), 'image.png');
+      execFileSync('mkfifo', [pipe]);
+      const R = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+      const image = (id: string) =>
+        `<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">` +
+        `<wp:docPr id="1" name="p"/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">` +
+        `<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">` +
+        `<pic:blipFill><a:blip r:link="${id}" xmlns:r="${R}"/></pic:blipFill></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`;
+      const parts = docxParts(
+        image('rId8') + image('rId9') + `<w:p><w:hyperlink r:id="rId10" xmlns:r="${R}"><w:r><w:t>链接</w:t></w:r></w:hyperlink></w:p>` + wp('部门预算收支总表'),
+      );
+      parts.push({
+        name: 'word/_rels/document.xml.rels',
+        data:
+          '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+          `<Relationship Id="rId8" Type="${R}/image" Target="${url}/f.png" TargetMode="External"/>` +
+          `<Relationship Id="rId9" Type="${R}/image" Target="file://${pipe}" TargetMode="External"/>` +
+          `<Relationship Id="rId10" Type="${R}/hyperlink" Target="${url}/g.html" TargetMode="External"/>` +
+          '</Relationships>',
+      });
+      let done = false;
+      const reading = docxExtractor.extract(zip(parts), 'linked.docx').finally(() => (done = true));
+      let pipeOpened = false;
+      for (const deadline = Date.now() + 2000; !done && !pipeOpened && Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
+        try {
+          closeSync(openSync(pipe, constants.O_WRONLY | constants.O_NONBLOCK)); // the reader then sees the end: nothing hangs
+          pipeOpened = true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e; // ENXIO: nobody reads it
+        }
+      }
+      const word = await reading;
+      expect(pipeOpened).toBe(false);
+      expect(paragraphs(word.blocks).map((p) => p.text)).toContain('部门预算收支总表');
+      // anything on its way would have arrived by now
+      await new Promise((done) => setTimeout(done, 200));
+      expect(requests).toEqual([]);
+    } finally {
+      server.close();
+    }
+  }, 30_000);
 });

@@ -397,8 +397,12 @@ export const docxExtractor: Extractor = {
     try {
       result = await mammoth.convertToHtml(
         { buffer },
-        // Images are irrelevant here; do not base64 them into the HTML.
-        { convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })) },
+        {
+          // Images are irrelevant here; do not base64 them into the HTML.
+          convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })),
+          // an image linked by path or URL is never opened: a document names what it likes (/dev/zero, /etc/…)
+          externalFileAccess: false,
+        },
       );
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
