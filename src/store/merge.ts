@@ -107,14 +107,14 @@ export function mergeStores(sources: string[], target: string): MergeSummary {
     if (!existsSync(source)) throw new Error(`merge: the store ${source} does not exist`);
     if (existsSync(target) && samePath(source, target)) throw new Error(`merge: ${source} is the target itself`);
   }
-  const store = Store.open(target);
+  const store = Store.open(target, { backgroundCheckpoints: true });
   const db = store.db;
   const summary: MergeSummary = { target, sources: [], documents: 0, copied: 0, replaced: 0, skipped: 0, rows: {}, elapsedMs: 0 };
   try {
     for (const source of sources) {
       db.prepare(`ATTACH DATABASE ? AS src`).run(source);
       try {
-        summary.sources.push(mergeOne(db, source, summary.rows));
+        summary.sources.push(mergeOne(db, source, summary.rows, () => store.committed()));
       } finally {
         db.prepare('DETACH DATABASE src').run();
       }
@@ -132,7 +132,7 @@ export function mergeStores(sources: string[], target: string): MergeSummary {
   return summary;
 }
 
-function mergeOne(db: Database.Database, source: string, rows: Record<string, number>): MergeSourceSummary {
+function mergeOne(db: Database.Database, source: string, rows: Record<string, number>, committed: () => void): MergeSourceSummary {
   const sourceTables = tablesOf(db, 'src');
   const sourceDocuments = sourceTables.find((t) => t.name === 'documents');
   if (!sourceDocuments) throw new Error(`merge: ${source} is not a yusuan store (it has no documents table)`);
@@ -187,6 +187,7 @@ function mergeOne(db: Database.Database, source: string, rows: Record<string, nu
       continue;
     }
     copyDocument(doc.docKey, there?.docKey);
+    committed();
     summary.copied++;
     if (there) summary.replaced++;
   }

@@ -146,6 +146,11 @@ export class Store {
       const docKey = s.insertDoc.run(...rows.document, new Date().toISOString()).lastInsertRowid;
       for (const child of this.children) child.insert.insert(rows.children[child.table.name], docKey);
     })();
+    this.committed();
+  }
+
+  /** After each transaction that wrote to the store, the writer's own (`write`) or a caller's (merge). */
+  committed(): void {
     this.checkpoints?.afterCommit();
   }
 
