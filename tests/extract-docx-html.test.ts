@@ -8,7 +8,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { DocumentError, type Block, type ExtractedDocument, type Paragraph, type Table } from '../src/ir.js';
-import { checkDocxZip, docxExtractor, readCentralDirectory, unclosedRoot, withoutLayout } from '../src/extract/docx.js';
+import { checkDocxZip, docxExtractor, plainReason, readCentralDirectory, unclosedRoot, withoutLayout } from '../src/extract/docx.js';
 import { decodeHtml, htmlExtractor } from '../src/extract/html.js';
 import { expandGrid } from '../src/extract/html-grid.js';
 
@@ -751,4 +751,20 @@ describe('no extractor reaches out', () => {
       server.close();
     }
   }, 30_000);
+});
+
+describe('DOCX damage, in words', () => {
+  it('says what is wrong with a damaged .docx without the libraries\' jargon', async () => {
+    const parts = docxParts(wp('部门预算收支总表'));
+    const main = parts.find((p) => p.name === 'word/document.xml')!;
+    const probe = async (changed: ZipInput[]) => (await rejection(docxExtractor.extract(zip(changed), 'x.docx'))).message;
+    // the sizes in the zip's directory do not match the contents: JSZip says "Bug : uncompressed data size mismatch"
+    const sizes = await probe(parts.map((p) => (p === main ? { ...p, claimUncompressed: Buffer.byteLength(p.data) - 1 } : p)));
+    expect(sizes).toBe('the .docx file is damaged or not a Word document (its compressed contents are corrupt)');
+    // an entity XML does not define: xmldom says "[xmldom error]\tentity not found:&bogus;\n@#[line:undefined,col:undefined]"
+    const entity = await probe(parts.map((p) => (p === main ? { ...p, data: String(p.data).replace('部门', '&bogus;') } : p)));
+    expect(entity).toBe('the .docx file is damaged or not a Word document (its XML is malformed: entity not found:&bogus;)');
+    expect(plainReason('Bug : something else\n happened')).toBe('something else happened');
+    expect(plainReason('x'.repeat(300))).toHaveLength(160);
+  });
 });

@@ -144,6 +144,22 @@ function isEncryptedOoxml(bytes: Uint8Array, fileName: string): boolean {
   return startsWith(bytes, OLE_MAGIC) && /\.docx$|\.docm$/i.test(fileName) && containsUtf16(bytes, 'EncryptedPackage');
 }
 
+/**
+ * What the zip and XML libraries under mammoth say went wrong, in words for
+ * the person who has to find a better copy of the file: JSZip calls a size
+ * mismatch a "Bug :", xmldom prefixes a tab and suffixes a position it does
+ * not know ("@#[line:undefined,col:undefined]").
+ */
+export function plainReason(detail: string): string {
+  if (/size mismatch|crc32|corrupted zip|invalid (?:stored|distance|code|block)|unexpected end of|end of (?:data|central)/i.test(detail)) {
+    return 'its compressed contents are corrupt';
+  }
+  const xml = /\[xmldom (?:error|fatalError)\]\s*(.*?)\s*(?:@#\[line:[^\]]*\])?\s*$/s.exec(detail);
+  if (xml) return `its XML is malformed: ${xml[1].replace(/\s+/g, ' ').trim()}`;
+  const text = detail.replace(/^Bug\s*:\s*/i, '').replace(/\s+/g, ' ').trim();
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
+
 /** Checks the zip before mammoth opens it; throws DocumentError with the reason. */
 export function checkDocxZip(bytes: Uint8Array, fileName: string): ZipEntry[] {
   if (isEncryptedOoxml(bytes, fileName)) {
@@ -412,7 +428,7 @@ export const docxExtractor: Extractor = {
           'docx-not-word',
         );
       }
-      throw new DocumentError(`the .docx file is damaged or not a Word document (${detail})`, 'docx-corrupt');
+      throw new DocumentError(`the .docx file is damaged or not a Word document (${plainReason(detail)})`, 'docx-corrupt');
     }
     const { blocks, sourceLines, messages } = htmlToBlocks(result.value, {
       // Footnote and endnote markers ([1]) would glue onto amounts; the notes
