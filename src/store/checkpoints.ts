@@ -48,6 +48,7 @@ export interface CheckpointOptions {
   /** The log's length in pages at which it is started over (default RESTART_FRAMES). */
   restartFrames?: number;
 }
+
 /** How long closing waits for a checkpoint in progress to end. */
 const CLOSE_WAIT_MS = 60_000;
 
