@@ -172,7 +172,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     outcomes: [], files: files.length, ok: 0, failed: 0, unchanged: 0, duplicates: 0, elsewhere: 0, tables: 0, lineItems: 0, pages: 0,
     checks: { ok: 0, rounding: 0, error: 0 }, warned: 0, elapsedMs: 0,
   };
-  const kept: { index: number; outcome: FileOutcome }[] = [];
+  // by the file's index: documents finish out of order, the summary lists them in order
+  const kept: FileOutcome[] = [];
   let notableKept = 0;
   const tally = (index: number, outcome: FileOutcome) => {
     summary[outcome.status]++;
@@ -184,8 +185,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     const warned = outcome.status === 'ok' && outcome.warnings > 0;
     if (warned) summary.warned++;
     const notable = warned || outcome.duplicateOf !== undefined || (outcome.checks?.rounding ?? 0) + (outcome.checks?.error ?? 0) > 0;
-    if (options.outcomes !== 'notable' || outcome.status === 'failed') kept.push({ index, outcome });
-    else if (notable && notableKept++ < NOTABLE_OUTCOMES) kept.push({ index, outcome });
+    if (options.outcomes !== 'notable' || outcome.status === 'failed') kept[index] = outcome;
+    else if (notable && notableKept++ < NOTABLE_OUTCOMES) kept[index] = outcome;
   };
   const inThisRun = new Map<string, string>();
   const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
@@ -235,8 +236,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     store.close();
     await pool?.close();
   }
-  // in the order listed, whichever finished first
-  summary.outcomes = kept.sort((a, b) => a.index - b.index).map((k) => k.outcome);
+  summary.outcomes = kept.filter((o) => o !== undefined);
   summary.elapsedMs = performance.now() - started;
   return summary;
 }
