@@ -768,3 +768,30 @@ describe('DOCX damage, in words', () => {
     expect(plainReason('x'.repeat(300))).toHaveLength(160);
   });
 });
+
+describe('format libraries load when needed', () => {
+  it('reads a text disclosure without loading mammoth or cheerio, and needs them for a page and a Word file', () => {
+    // a child process in which loading either library fails: by require() (mammoth) or import() (cheerio)
+    const script = `
+      import Module from 'node:module';
+      const blocked = (name) => name === 'mammoth' || name === 'cheerio';
+      const load = Module._load;
+      Module._load = function (request, ...rest) {
+        if (blocked(request)) throw new Error('loaded ' + request);
+        return load.call(this, request, ...rest);
+      };
+      Module.register('data:text/javascript,' + encodeURIComponent(
+        "export async function resolve(s, c, next) { if (s === 'mammoth' || s === 'cheerio') throw new Error('loaded ' + s); return next(s, c); }"));
+      const { processFile } = await import(${JSON.stringify(join(ROOT, 'dist/pipeline.js'))});
+      const read = async (path) => { const r = await processFile(path); return r.status === 'ok' ? 'ok' : r.error; };
+      const paths = process.argv.slice(1);
+      console.log(JSON.stringify(await Promise.all(paths.map(read))));
+    `;
+    const files = ['corpus/seeds/000_313ba343419bd952.txt', 'corpus/fixtures/html/000_313ba343419bd952.html', 'corpus/fixtures/docx/000_313ba343419bd952.docx'];
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, ...files.map((f) => join(ROOT, f))], { encoding: 'utf8' });
+    const [text, page, word] = JSON.parse(out) as string[];
+    expect(text).toBe('ok');
+    expect(page).toContain('loaded cheerio');
+    expect(word).toContain('loaded mammoth');
+  });
+});

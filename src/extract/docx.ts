@@ -6,8 +6,8 @@
  * (sizes and names only, nothing is inflated) to refuse damaged files,
  * zips that are not Word documents and zip bombs with a readable reason.
  */
+import { createRequire } from 'node:module';
 import { crc32, inflateRawSync } from 'node:zlib';
-import mammoth from 'mammoth';
 import { DocumentError, type ExtractedDocument, type Message } from '../ir.js';
 import type { Extractor } from './extractor.js';
 import { htmlToBlocks } from './html-grid.js';
@@ -22,6 +22,10 @@ export const MAX_RATIO = 1000;
 const RATIO_MIN_SIZE = 1024 * 1024;
 
 const MAIN_PART = 'word/document.xml';
+
+/** mammoth, required the first time a Word file is read (100 ms): a thread reading text never loads it. */
+const requireModule = createRequire(import.meta.url);
+let mammothModule: typeof import('mammoth') | undefined;
 
 export interface ZipEntry {
   name: string;
@@ -411,6 +415,7 @@ export const docxExtractor: Extractor = {
     const buffer = Buffer.from(fixed.bytes.buffer, fixed.bytes.byteOffset, fixed.bytes.byteLength);
     let result: { value: string; messages: { type: string; message: string }[] };
     try {
+      const mammoth = (mammothModule ??= requireModule('mammoth') as typeof import('mammoth'));
       result = await mammoth.convertToHtml(
         { buffer },
         {
@@ -430,7 +435,7 @@ export const docxExtractor: Extractor = {
       }
       throw new DocumentError(`the .docx file is damaged or not a Word document (${plainReason(detail)})`, 'docx-corrupt');
     }
-    const { blocks, sourceLines, messages } = htmlToBlocks(result.value, {
+    const { blocks, sourceLines, messages } = await htmlToBlocks(result.value, {
       // Footnote and endnote markers ([1]) would glue onto amounts; the notes
       // themselves stay, as paragraphs at the end. Drop their ↑ back-links too.
       drop: [

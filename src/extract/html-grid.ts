@@ -15,8 +15,15 @@
  * whole page — and a table of a single cell (a box around a title or a
  * note). Any other nested table is flattened into its cell's text.
  */
-import * as cheerio from 'cheerio';
+import type * as Cheerio from 'cheerio';
 import type { Block, Cell, Message, Paragraph, Row, SourceRef, Table } from '../ir.js';
+
+/**
+ * cheerio is loaded the first time a page or a Word file is read: loading it
+ * (and its parsers) took 230 ms, which every worker thread and every command
+ * paid at start even on a corpus of text files.
+ */
+let cheerioLoaded: Promise<typeof Cheerio> | undefined;
 
 /* ------------------------------------------------------------------ DOM */
 
@@ -173,7 +180,8 @@ export interface HtmlBlocksOptions {
  * table's `<tr>`s. A paragraph gets `{ line }`: its 1-based position in
  * `sourceLines`, so that `L<n>` shows that paragraph in context.
  */
-export function htmlToBlocks(html: string, options: HtmlBlocksOptions = {}): HtmlBlocks {
+export async function htmlToBlocks(html: string, options: HtmlBlocksOptions = {}): Promise<HtmlBlocks> {
+  const cheerio = await (cheerioLoaded ??= import('cheerio'));
   const $ = cheerio.load(html);
   for (const sel of options.drop ?? []) $(sel).remove();
   const root = $.root()[0] as unknown as DomElement;

@@ -209,7 +209,7 @@ export const htmlExtractor: Extractor = {
 
   async extract(bytes: Uint8Array): Promise<ExtractedDocument> {
     const decoded = decodeHtml(bytes);
-    const { blocks, sourceLines, messages } = htmlToBlocks(decoded.text);
+    const { blocks, sourceLines, messages } = await htmlToBlocks(decoded.text);
     return {
       format: 'html',
       blocks,
