@@ -9,8 +9,11 @@
 // - pdf: the PDFs of corpus/ through the whole pipeline, against raw pdfjs-dist
 //   getTextContent and `pdftotext -layout` (poppler-utils) on the same files;
 //   then a synthetic PDF corpus ingested per worker count (where extraction,
-//   not the single writer, is the work: how ingest scales with cores);
+//   not the single writer, is the work: how ingest scales with cores), and
+//   how the machine itself runs two allocating processes against one;
 // - docx: the DOCX fixtures through the whole pipeline.
+// Under each ingest: its CPU a document per kind of thread (writer, workers,
+// V8's helpers), and from a one-worker run the most a second worker can give.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
