@@ -413,9 +413,10 @@ export const docxExtractor: Extractor = {
     }
     const fixed = preparedForMammoth(bytes, entries, mainXml);
     const buffer = Buffer.from(fixed.bytes.buffer, fixed.bytes.byteOffset, fixed.bytes.byteLength);
+    // outside the try: a library that cannot be loaded is not a damaged file
+    const mammoth = (mammothModule ??= requireModule('mammoth') as typeof import('mammoth'));
     let result: { value: string; messages: { type: string; message: string }[] };
     try {
-      const mammoth = (mammothModule ??= requireModule('mammoth') as typeof import('mammoth'));
       result = await mammoth.convertToHtml(
         { buffer },
         {
