@@ -772,16 +772,16 @@ describe('DOCX damage, in words', () => {
 describe('format libraries load when needed', () => {
   it('reads a text disclosure without loading mammoth or cheerio, and needs them for a page and a Word file', () => {
     // a child process in which loading either library fails: by require() (mammoth) or import() (cheerio)
+    const blocked = JSON.stringify(['mammoth', 'cheerio']);
     const script = `
       import Module from 'node:module';
-      const blocked = (name) => name === 'mammoth' || name === 'cheerio';
       const load = Module._load;
       Module._load = function (request, ...rest) {
-        if (blocked(request)) throw new Error('loaded ' + request);
+        if (${blocked}.includes(request)) throw new Error('loaded ' + request);
         return load.call(this, request, ...rest);
       };
       Module.register('data:text/javascript,' + encodeURIComponent(
-        "export async function resolve(s, c, next) { if (s === 'mammoth' || s === 'cheerio') throw new Error('loaded ' + s); return next(s, c); }"));
+        'export async function resolve(s, c, next) { if (${blocked}.includes(s)) throw new Error("loaded " + s); return next(s, c); }'));
       const { processFile } = await import(${JSON.stringify(join(ROOT, 'dist/pipeline.js'))});
       const read = async (path) => { const r = await processFile(path); return r.status === 'ok' ? 'ok' : r.error; };
       const paths = process.argv.slice(1);
