@@ -77,6 +77,8 @@ export interface IngestSummary {
   /** Files listed. */
   files: number;
   ok: number;
+  /** Documents of which some standard tables were read and others not. */
+  partial: number;
   failed: number;
   /** Already stored (duplicates included). */
   unchanged: number;
@@ -169,7 +171,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   // enough documents in flight that every worker has the next one in hand (see WorkerPool)
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 3 + 1) });
   const summary: IngestSummary = {
-    outcomes: [], files: files.length, ok: 0, failed: 0, unchanged: 0, duplicates: 0, elsewhere: 0, tables: 0, lineItems: 0, pages: 0,
+    outcomes: [], files: files.length, ok: 0, partial: 0, failed: 0, unchanged: 0, duplicates: 0, elsewhere: 0, tables: 0, lineItems: 0, pages: 0,
     checks: { ok: 0, rounding: 0, error: 0 }, warned: 0, elapsedMs: 0,
   };
   // by the file's index: documents finish out of order, the summary lists them in order

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { extract } from './extract/index.js';
-import { DocumentError, type Message, type SourceFormat } from './ir.js';
+import { DocumentError, type Message, type SourceFormat, type SourceRef } from './ir.js';
+import type { TableKind } from './recognize/kinds.js';
+import { headlines } from './normalize/headlines.js';
 import { normalize, type NormalizedDocument } from './normalize/line-items.js';
 import { recognize, type RecognizedDocument } from './recognize/document.js';
 import { extractDisclosureTables, type DisclosureTables } from './recognize/disclosure.js';
@@ -14,6 +16,41 @@ import { validate, type Check } from './validate/checks.js';
 /** Bumped when the pipeline's output for the same bytes may change: stored documents of an older version are read again. */
 export const PIPELINE_VERSION = '0.1.0';
 
+/** What became of one standard table the document publishes (issue 13: table-level isolation). */
+export type TableStatus = 'read' | 'published_empty' | 'unreadable';
+
+export interface TableReport {
+  kind: TableKind;
+  /** Its number in the standard set, 1–9. */
+  number: number;
+  /** The title as printed. */
+  title: string;
+  status: TableStatus;
+  /** Why it could not be read, for a person; '' when read. */
+  reason: string;
+  /** The unit declared (元, 万元), '' when unknown. */
+  unit: string;
+  lineItems: number;
+  /** Where the title stands. */
+  ref: SourceRef;
+}
+
+/**
+ * The headline totals of a document, read from its own tables (see
+ * docs/SCHEMA.md, documents dataset); undefined where the document has no
+ * such table or cell.
+ */
+export interface Headlines {
+  revenueTotalFen?: bigint;
+  expenditureTotalFen?: bigint;
+  basicFen?: bigint;
+  projectFen?: bigint;
+  generalBudgetFen?: bigint;
+  personnelFen?: bigint;
+  publicFen?: bigint;
+  threePublicFen?: bigint;
+}
+
 export interface DocumentResult {
   docId: string;
   sourceFile: string;
@@ -21,9 +58,17 @@ export interface DocumentResult {
   sizeBytes: number;
   format?: SourceFormat;
   pages?: number;
-  status: 'ok' | 'failed';
-  /** Why the document failed, for a person: '' when ok. */
+  /**
+   * ok: every standard table it publishes was read (or is published empty);
+   * partial: some were read, the others are in `tables` with their reason;
+   * failed: none could be read (`error` says why).
+   */
+  status: 'ok' | 'partial' | 'failed';
+  /** Why the document failed or is partial, for a person: '' when ok. */
   error: string;
+  /** Every standard table found, read or not. */
+  tables: TableReport[];
+  headlines: Headlines;
   messages: Message[];
   recognized?: RecognizedDocument;
   normalized?: NormalizedDocument;
@@ -60,6 +105,8 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string, docId 
     status: 'ok',
     error: '',
     messages: [],
+    tables: [],
+    headlines: {},
     facts: [],
     checks: [],
     pipelineVersion: PIPELINE_VERSION,
@@ -99,14 +146,44 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string, docId 
     result.messages.push({ severity: 'error', stage: 'internal', rule: 'internal-error', text: detail });
     return fail(`yusuan could not read this file (internal error: ${detail}); please report it with the file`);
   }
-  const errors = result.messages.filter((m) => m.severity === 'error');
-  if (errors.length > 0) {
-    const shown = errors.slice(0, 3).map((m) => m.text);
-    if (errors.length > 3) shown.push(`and ${errors.length - 3} more`);
-    return fail(shown.join('; '));
+  return settle(result);
+}
+
+/**
+ * The document's status from its tables: ok when every standard table it
+ * publishes was read (or is published empty), partial when some were,
+ * failed when none was; the reason names the tables not read.
+ */
+function settle(result: DocumentResult): DocumentResult {
+  const normalized = result.normalized!;
+  result.tables = [
+    ...normalized.tables.map((t): TableReport => ({
+      kind: t.kind,
+      number: t.number,
+      title: t.title,
+      status: t.publishedEmpty ? 'published_empty' : 'read',
+      reason: '',
+      unit: t.unit,
+      lineItems: t.items.length,
+      ref: t.ref,
+    })),
+    ...normalized.unreadable.map((t): TableReport => ({ ...t, status: 'unreadable', lineItems: 0 })),
+  ].sort((a, b) => a.number - b.number);
+  result.headlines = headlines(normalized);
+  const notRead = normalized.unreadable.map((t) => `table ${t.number} (${t.title}) could not be read: ${t.reason}`);
+  // a page the extractor could not read may have held a table
+  for (const m of result.messages) if (m.severity === 'error' && m.stage === 'extract') notRead.push(m.text);
+  if (normalized.tables.length === 0) {
+    result.status = 'failed';
+    result.error =
+      notRead.length > 0
+        ? notRead.slice(0, 3).join('; ') + (notRead.length > 3 ? `; and ${notRead.length - 3} more` : '')
+        : 'no standard budget table (部门预算收支总表 … "三公"经费支出表) was found in this file';
+    return result;
   }
-  if (!result.normalized || result.normalized.tables.length === 0) {
-    return fail('no standard budget table (部门预算收支总表 … "三公"经费支出表) was found in this file');
+  if (notRead.length > 0) {
+    result.status = 'partial';
+    result.error = notRead.join('; ');
   }
   return result;
 }
@@ -140,6 +217,8 @@ export function failedDocument(
     status: 'failed',
     error: reason,
     messages: [{ severity: 'error', stage, rule, text: reason }],
+    tables: [],
+    headlines: {},
     facts: [],
     checks: [],
     pipelineVersion: PIPELINE_VERSION,

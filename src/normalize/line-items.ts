@@ -27,6 +27,14 @@ export interface LineItem {
   ref: SourceRef;
   /** 栏次 number of the column, where the table numbers its columns. */
   column?: number;
+  /** The 预算单位 whose block of rows the item stands in, for tables printed per unit; '' otherwise. */
+  unitName: string;
+  /**
+   * Where the code comes from: `published` (a code cell), `label` (read from
+   * the label, `[2010501]行政运行`), `list` (filled in from the official
+   * classification by the label's name), '' when the item has no code.
+   */
+  codeSource: 'published' | 'label' | 'list' | '';
 }
 
 export interface NormalizedTable {
@@ -43,6 +51,16 @@ export interface NormalizedTable {
   items: LineItem[];
 }
 
+/** A standard table that was found but could not be read, with the reason. */
+export interface UnreadableTable {
+  kind: TableKind;
+  number: number;
+  title: string;
+  unit: string;
+  reason: string;
+  ref: SourceRef;
+}
+
 export interface NormalizedDocument {
   /** department (部门预算) or unit (单位预算). */
   budgetScope: 'department' | 'unit' | '';
@@ -52,6 +70,8 @@ export interface NormalizedDocument {
   departmentName: string;
   fiscalYear?: number;
   tables: NormalizedTable[];
+  /** Tables found but not read (recognition or normalization said why): the others are read all the same. */
+  unreadable: UnreadableTable[];
   messages: Message[];
 }
 
@@ -173,6 +193,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           decimals: decimalsOf(parsed.digits),
           ref: amount.ref,
           column: amount.column,
+          unitName: '',
+          codeSource: own || code === '' ? '' : rawCode.trim() !== '' || codeParts.length > 0 ? 'published' : 'list',
         });
       }
     }
@@ -219,9 +241,24 @@ export function joinCodeParts(parts: string[]): string | undefined {
 export function normalize(doc: RecognizedDocument): NormalizedDocument {
   const messages: Message[] = [];
   const tables: NormalizedTable[] = [];
+  const unreadable: UnreadableTable[] = [...doc.unreadable];
   for (const table of doc.tables) {
+    const before = messages.length;
     const normalized = normalizeTable(table, messages);
-    if (normalized) tables.push(normalized);
+    const errors = messages.slice(before).filter((m) => m.severity === 'error');
+    if (normalized && errors.length === 0) {
+      tables.push(normalized);
+      continue;
+    }
+    // one table that cannot be read costs that table only
+    unreadable.push({
+      kind: table.spec.kind,
+      number: table.spec.number,
+      title: table.title,
+      unit: table.unit ?? '',
+      reason: errors.map((m) => m.text).join('; ') || 'it could not be read',
+      ref: table.titleRef,
+    });
   }
   const unitTitles = doc.tables.filter((t) => /^(预算)?单位/.test(normalizeTitle(t.title))).length;
   return {
@@ -231,6 +268,7 @@ export function normalize(doc: RecognizedDocument): NormalizedDocument {
     departmentName: doc.department?.name ?? '',
     fiscalYear: doc.fiscalYear,
     tables,
+    unreadable,
     messages,
   };
 }

@@ -1,6 +1,7 @@
 import type { Cell, ExtractedDocument, Message, SourceRef } from '../ir.js';
 import { isAmountText, knownUnit } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
+import type { UnreadableTable } from '../normalize/line-items.js';
 import { soleNonEmpty, toLines, type Line } from './lines.js';
 import { CODE_HEADERS, CODE_PART_HEADERS, TABLE_SPECS, TITLES, type ColumnRole, type TableKind, type TableSpec } from './kinds.js';
 
@@ -43,6 +44,8 @@ export interface RecognizedDocument {
   fiscalYear?: number;
   fiscalYearRef?: SourceRef;
   tables: RecognizedTable[];
+  /** Tables found whose layout could not be read, with the reason. */
+  unreadable: UnreadableTable[];
   /** Paragraphs outside the nine tables, in order: the narrative. */
   paragraphs: { text: string; ref: SourceRef }[];
   messages: Message[];
@@ -465,5 +468,5 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
     else tables.set(kind, section.table);
   }
 
-  return { department, fiscalYear, fiscalYearRef, tables: [...tables.values()], paragraphs, messages };
+  return { department, fiscalYear, fiscalYearRef, tables: [...tables.values()], unreadable: [], paragraphs, messages };
 }

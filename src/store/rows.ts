@@ -22,7 +22,7 @@ export interface DocumentRows {
 }
 
 export interface DocumentOutcome {
-  status: 'ok' | 'failed';
+  status: 'ok' | 'partial' | 'failed';
   error: string;
   tables: number;
   lineItems: number;
