@@ -52,13 +52,23 @@ describe('bad input: a clear reason per file, the others land, nothing half-writ
     ['empty.txt', /empty/],
     ['binary.txt', /binary/],
     ['no-table.txt', /no standard budget table/],
-    ['truncated.txt', /部门预算收入总表.*cut off/],
-    ['unknown-unit.txt', /部门预算收入总表.*万美元.*not one yusuan knows/],
   ])('%s fails with a reason a person can act on', (name, reason) => {
     expect(outcome(name).status).toBe('failed');
     expect(outcome(name).error).toMatch(reason);
     const [doc] = query<{ status: string; error: string }>(db, 'SELECT status, error FROM documents WHERE source_file = ?', name);
     expect(doc.status).toBe('failed');
+    expect(doc.error).toMatch(reason);
+  });
+
+  // one table that cannot be read costs that table only: the document is partial, the reason names the table
+  it.each([
+    ['truncated.txt', /table 2 \(部门预算收入总表\).*cut off/],
+    ['unknown-unit.txt', /table 2 \(部门预算收入总表\).*万美元.*not one yusuan knows/],
+  ])('%s is partial, with a reason a person can act on', (name, reason) => {
+    expect(outcome(name).status).toBe('partial');
+    expect(outcome(name).error).toMatch(reason);
+    const [doc] = query<{ status: string; error: string }>(db, 'SELECT status, error FROM documents WHERE source_file = ?', name);
+    expect(doc.status).toBe('partial');
     expect(doc.error).toMatch(reason);
   });
 

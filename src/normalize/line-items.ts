@@ -1,9 +1,10 @@
 import type { Message, SourceRef } from '../ir.js';
-import { normalizeTitle, type RecognizedDocument, type RecognizedTable } from '../recognize/document.js';
+import type { RecognizedDocument, RecognizedTable } from '../recognize/document.js';
+import { isUnitTitle } from '../recognize/titles.js';
 import type { Side, TableKind } from '../recognize/kinds.js';
 import { AmountError, parseAmount, toFen } from './amount.js';
 import { cleanCode, codeInfo, functionClassCode, isClassificationCode, type CodeScheme } from './codes.js';
-import { compact, normalizeLabel } from './label.js';
+import { compact, nfkc, normalizeLabel } from './label.js';
 
 /**
  * Normalization: recognized tables → line items of the contract. One line
@@ -75,6 +76,9 @@ export interface NormalizedDocument {
   messages: Message[];
 }
 
+/** A code standing at the start of a label: `[2010501]行政运行`, `2013601-行政运行`, `30101 基本工资`. */
+const CODE_IN_LABEL = /^[\[【(]?(\d{3}(?:\d{2}){0,2})[\]】)]?\s*[-—－:：.、]?\s*(\p{Script=Han}.*)$/u;
+
 /** Rows of table 4 after this revenue label are last year's balances. */
 const CARRYOVER_HEADING = '年初财政拨款结转和结余';
 const CARRYOVER_END = '收入总计';
@@ -98,6 +102,13 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
   const items: LineItem[] = [];
   const width = table.columns.length;
   let underCarryover = false;
+  // the records a row holds: one per side, or more where the table prints column groups side by side
+  const records: { side: Side; block: number }[] = [];
+  const hasLabelColumn = table.columns.some((c) => c?.role === 'label');
+  for (const side of SIDES) {
+    const blocks = [...new Set(table.columns.flatMap((c) => (c && c.side === side ? [c.block ?? 0] : [])))].sort((a, b) => a - b);
+    for (const block of blocks) records.push({ side, block });
+  }
 
   for (const row of table.rows) {
     const cells = row.cells;
@@ -113,8 +124,9 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
       continue;
     }
     const rowNo = table.rowNoPosition === undefined || table.rowNoPosition < 0 ? '' : compact(cells[table.rowNoPosition]?.text ?? '');
-    for (const side of SIDES) {
+    for (const { side, block } of records) {
       let rawLabel = '';
+      let unitName = '';
       let rawCode = '';
       const codeParts: string[] = [];
       const amounts: { measure: string; text: string; ref: SourceRef; column?: number; label?: string }[] = [];
@@ -128,8 +140,9 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           }
           continue;
         }
-        if (role.side !== side) continue;
+        if (role.side !== side || (role.block ?? 0) !== block) continue;
         if (role.role === 'label') rawLabel = cell.text;
+        else if (role.role === 'unit') unitName = cell.text.trim();
         else if (role.role === 'code' && role.part !== undefined) codeParts[role.part] = cell.text;
         else if (role.role === 'code') rawCode = cell.text;
         else if (role.role === 'labelled-measure') amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, label: role.label });
@@ -141,6 +154,23 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
         if (joined === undefined) rawLabel ||= codeParts.join('');
         else rawCode = joined;
       }
+      let codeSource: LineItem['codeSource'] = '';
+      // a code cell holding the label (合 计 written across the code columns)
+      if (rawLabel.trim() === '' && rawCode.trim() !== '' && !/\d/.test(rawCode)) {
+        rawLabel = rawCode;
+        rawCode = '';
+      }
+      // the code inside the label: [2010501]行政运行, 2013601-行政运行, 30101 基本工资
+      if (rawCode.trim() === '') {
+        const inLabel = CODE_IN_LABEL.exec(nfkc(rawLabel).trim());
+        if (inLabel) {
+          rawCode = inLabel[1];
+          rawLabel = inLabel[2];
+          codeSource = 'label';
+        }
+      } else codeSource = 'published';
+      // a table printed per 预算单位 without a label column: the row is the unit
+      if (rawLabel.trim() === '' && rawCode.trim() === '' && unitName !== '' && !hasLabelColumn) rawLabel = unitName;
       let label = normalizeLabel(rawLabel);
       if (spec.kind === 'fiscal_summary' && side === 'revenue') {
         if (label === CARRYOVER_END) underCarryover = false;
@@ -151,14 +181,16 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
       let scheme: CodeScheme | '' = '';
       if (code !== '') {
         if (!isClassificationCode(code)) warn('odd-code', `the code "${rawCode.trim()}" is not a 3-, 5- or 7-digit classification code`, row.ref);
-        scheme = spec.codeScheme ?? '';
+        scheme = spec.codeScheme ?? (code.startsWith('3') ? 'economic' : 'function');
       } else if (spec.codesFromLabels && side === 'expenditure') {
         const classCode = functionClassCode(label);
         if (classCode) {
           code = classCode;
           scheme = 'function';
+          codeSource = 'list';
         }
       }
+      if (code === '') codeSource = '';
       const info = code === '' ? undefined : codeInfo(code);
       for (const amount of amounts) {
         const parsed = parseAmount(amount.text);
@@ -193,13 +225,13 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           decimals: decimalsOf(parsed.digits),
           ref: amount.ref,
           column: amount.column,
-          unitName: '',
-          codeSource: own || code === '' ? '' : rawCode.trim() !== '' || codeParts.length > 0 ? 'published' : 'list',
+          unitName: hasLabelColumn ? unitName : '',
+          codeSource: own ? '' : codeSource,
         });
       }
     }
   }
-  if (table.emptyNote && items.length > 0) {
+  if (table.emptyNote && items.some((i) => i.amountFen !== 0n)) {
     warn('empty-note-with-amounts', `the note says the table is empty ("${table.emptyNote.text}") but its grid holds ${items.length} amounts; they are kept`, table.emptyNote.ref);
   }
   return {
@@ -207,7 +239,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
     number: spec.number,
     title: table.title,
     unit,
-    publishedEmpty: table.emptyNote !== undefined && items.length === 0,
+    // printed empty: a note says so, or the grid holds no amount (a header and a blank 合计 row); 0.00 cells under such a note are kept
+    publishedEmpty: items.every((i) => i.amountFen === 0n) && (table.emptyNote !== undefined || items.length === 0),
     measures: [...new Set(table.columns.flatMap((c) => (c?.role === 'measure' && (c.side === 'expenditure' || spec.kind === 'revenue') ? [c.measure] : [])))],
     emptyNote: table.emptyNote?.text,
     ref: table.titleRef,
@@ -260,10 +293,10 @@ export function normalize(doc: RecognizedDocument): NormalizedDocument {
       ref: table.titleRef,
     });
   }
-  const unitTitles = doc.tables.filter((t) => /^(预算)?单位/.test(normalizeTitle(t.title))).length;
+  const unitTitles = doc.tables.filter((t) => isUnitTitle(t.title)).length;
   return {
     budgetScope: doc.tables.length === 0 ? '' : unitTitles > doc.tables.length / 2 ? 'unit' : 'department',
-    phase: 'budget',
+    phase: doc.tables.filter((t) => t.final).length > doc.tables.length / 2 ? 'final' : 'budget',
     departmentCode: doc.department?.code ?? '',
     departmentName: doc.department?.name ?? '',
     fiscalYear: doc.fiscalYear,

@@ -3,7 +3,9 @@ import { isAmountText, knownUnit } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
 import type { UnreadableTable } from '../normalize/line-items.js';
 import { soleNonEmpty, toLines, type Line } from './lines.js';
-import { CODE_HEADERS, CODE_PART_HEADERS, TABLE_SPECS, TITLES, type ColumnRole, type TableKind, type TableSpec } from './kinds.js';
+import { headerPaths, headerText, KIND_COLUMNS, readColumn, measureOfPath, threePublicItem, type ColumnLayout } from './columns.js';
+import { TABLE_SPECS, type ColumnRole, type Side, type TableKind, type TableSpec } from './kinds.js';
+import { readTitle, titleParts, type TitleReading } from './titles.js';
 
 /**
  * Recognition: finds the nine standard tables in the block stream of any
@@ -37,6 +39,10 @@ export interface RecognizedTable {
   columnNumbers: (number | undefined)[];
   /** Data rows: cells by position. */
   rows: { cells: Cell[]; ref: SourceRef }[];
+  /** How well its title names its kind (titles.ts). */
+  rank: number;
+  /** Its title says 决算 (final accounts). */
+  final: boolean;
 }
 
 export interface RecognizedDocument {
@@ -55,27 +61,17 @@ const nonEmpty = (line: Line) => line.texts.filter((t) => t !== '');
 
 // ---------------------------------------------------------------- titles
 
-const TITLE_BY_TEXT = new Map<string, TableKind>(TITLES.map(([title, kind]) => [title, kind]));
-
-export function normalizeTitle(text: string): string {
-  return compact(text.replace(/\[bookmark:[^\]]*\]/g, ''))
-    .replace(/["'“”‘’〝〞「」『』]/g, '')
-    .replace(/^(?:(?:附表|表)[0-9一二三四五六七八九十]+[、.:]?|[0-9一二三四五六七八九十]+[、.:])/, '')
-    .replace(/^\d{4}年(度)?/, '')
-    .replace(/(\(续\)|\(续表\)|续表)$/, '');
-}
-
+/** The year a title names (2025年部门财务收支预算总表, 表1：2026年市级部门收支预算总表). */
 const yearOfTitle = (title: string) => {
-  const m = /^(?:\d+[.、．]\s*)?(\d{4})\s*年/.exec(nfkc(title).trim());
+  const m = /(\d{4})\s*年/.exec(nfkc(title));
   return m ? Number(m[1]) : undefined;
 };
 
 /** The kind of table a line announces, when it is a title and nothing else. */
-function titleOf(line: Line): TableKind | undefined {
+function titleOf(line: Line): TitleReading | undefined {
   const text = soleNonEmpty(line.texts);
-  // every title of the nine tables names a 表; most lines are rejected here
-  if (text === undefined || text.length > 60 || !text.includes('表')) return undefined;
-  return TITLE_BY_TEXT.get(normalizeTitle(text));
+  if (text === undefined) return undefined;
+  return readTitle(text);
 }
 
 // ---------------------------------------------------------------- page furniture and meta
@@ -96,7 +92,7 @@ interface Meta {
 
 // `435秦皇岛市…局`, `630 行政审批部门`; not `2024年…` (a year)
 const DEPARTMENT_WITH_CODE = /^(\d{1,12})(?!\s*年)\s*([\p{Script=Han}（(][^：:]*)$/u;
-const DEPARTMENT_NAMED = /^(?:编制部门|编制单位|部门名称|单位名称)[:：]\s*(\S.*)$/;
+const DEPARTMENT_NAMED = /^(?:编制部门|编制单位|部门名称|单位名称|预算单位|填报单位|部门)[:：]\s*(\S.*)$/;
 const YEAR = /预算年度[:：]\s*(\d{4})/;
 const UNIT = /(?<!编制|预算|填报)(?:金额)?单位[:：]\s*([^\s，,;；]+)/;
 
@@ -154,15 +150,10 @@ function metaOfLine(line: Line): Meta | undefined {
   return merged;
 }
 
-const isEmptyNote = (text: string) => /空表/.test(text);
+/** A note saying the table is printed empty: 空表, 故本表无数据, 本表本年无发生额, 没有使用…安排的支出, 不涉及. */
+const isEmptyNote = (text: string) => /空表|无数据|无发生额|本表无|没有使用|没有.{0,24}安排的支出|不涉及|无.{0,16}(?:收支|支出)(?:预算)?(?:安排)?[，,。]/.test(text);
 
 // ---------------------------------------------------------------- columns
-
-interface ColumnLayout {
-  columns: (ColumnRole | undefined)[];
-  columnNumbers: (number | undefined)[];
-  rowNoPosition?: number;
-}
 
 /**
  * Columns from the 栏次 row: `栏次 | 1 | 2 | …` numbers the columns, and the
@@ -198,93 +189,112 @@ function layoutFromNumbering(line: Line, spec: TableSpec): ColumnLayout | string
   return { columns, columnNumbers, rowNoPosition };
 }
 
-/** Header text as matched against the aliases: compact, without a leading year (2024年“三公”经费预算数). */
-const headerText = (text: string) => compact(text).replace(/^\d{4}年度?/, '');
-
-/**
- * Each column's header path: the texts of the header cells above it, the
- * column's own last. A merged header cell stands in the first column it
- * covers, so a parent is the nearest text at or left of the column.
- */
-function headerPaths(headers: Line[], width: number): string[][] {
-  const rows = headers.map((h) => h.texts.map(headerText));
-  const paths: string[][] = [];
-  for (let p = 0; p < width; p++) {
-    let leafRow = -1;
-    rows.forEach((row, r) => {
-      if ((row[p] ?? '') !== '') leafRow = r;
-    });
-    if (leafRow < 0) {
-      paths.push([]);
-      continue;
-    }
-    const path: string[] = [];
-    for (let r = 0; r < leafRow; r++) {
-      for (let q = p; q >= 0; q--) {
-        if ((rows[r][q] ?? '') !== '') {
-          path.push(rows[r][q]);
-          break;
-        }
-      }
-    }
-    path.push(rows[leafRow][p]);
-    paths.push(path);
+/** A two-sided table's column under a 收入 or 支出 parent says its side. */
+function sideOfPath(path: string[]): Side | undefined {
+  for (const text of path) {
+    const t = headerText(text);
+    if (/^(?:本年|财政拨款)?收入(?:项目)?$/.test(t)) return 'revenue';
+    if (/^(?:本年|财政拨款)?支出(?:项目)?$/.test(t)) return 'expenditure';
   }
-  return paths;
+  return undefined;
+}
+
+interface HeaderLayout extends ColumnLayout {
+  /** Columns the vocabulary could not place, by position, with their header: fatal only where they hold numbers. */
+  unknown: { position: number; header: string }[];
+  /** Columns read and deliberately left out (a second classification, 备注), with why. */
+  ignored: { position: number; header: string; why: string }[];
 }
 
 /**
- * Columns from header texts, for tables without a 栏次 row (Shanghai and
- * others): each column's header is looked up in the table's aliases
- * (kinds.ts). A header yusuan does not know is an error, never a guess.
+ * Columns from header texts, for tables without a usable 栏次 row: each
+ * column's header path is read for its concept (columns.ts). Codes, labels,
+ * the 预算单位 and amounts get their roles; a row may hold more than one
+ * record (a new record starts where a code or label column follows an
+ * amount column); a two-sided table's sides come from its 收入 / 支出
+ * parents or, without them, from the second record.
  */
-function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec): ColumnLayout | string {
-  const paths = headerPaths(headers, width);
-  const { sides, transposed } = spec.headers;
-  const sideNames = (['revenue', 'expenditure'] as const).filter((side) => sides[side]);
-  const leaves = paths.map((path) => path.at(-1) ?? '');
-  const hasLabel = leaves.some((leaf) => sideNames.some((side) => sides[side]!.labels.includes(leaf)));
+function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fiscalYear: number | undefined): HeaderLayout | string {
+  const paths = headerPaths(
+    headers.map((h) => h.texts.map(compact)),
+    width,
+  );
+  const { sides, transposed } = KIND_COLUMNS[spec.kind];
+  const twoSided = sides.length > 1;
+  const readings = paths.map((path) => readColumn(path));
+  const hasLabel = readings.some((r) => r?.role === 'label');
   const columns: (ColumnRole | undefined)[] = [];
+  const unknown: HeaderLayout['unknown'] = [];
+  const ignored: HeaderLayout['ignored'] = [];
   let rowNoPosition: number | undefined;
-  let sideIndex = 0;
-  let sideHasLabel = false;
+  let side: Side = sides[0];
+  let block = 0;
+  let blockHasLabel = false;
+  let blockHasAmount = false;
+  let blockIgnored = false;
   const seen = new Set<string>();
+  const newBlock = (explicit?: Side) => {
+    block++;
+    if (explicit) side = explicit;
+    else if (twoSided && side === 'revenue') side = 'expenditure';
+    blockHasLabel = false;
+    blockHasAmount = false;
+    blockIgnored = false;
+  };
   for (let p = 0; p < width; p++) {
-    const path = paths[p];
-    const leaf = leaves[p];
-    const named = path.join('/');
+    const reading = readings[p];
+    const named = paths[p].join('/');
+    const explicit = twoSided ? sideOfPath(paths[p]) : undefined;
+    if (explicit && explicit !== side && (blockHasAmount || blockHasLabel)) newBlock(explicit);
+    else if (explicit) side = explicit;
     let role: ColumnRole | undefined;
-    if (leaf === '') role = undefined;
-    else if (leaf === '序号') rowNoPosition = p;
-    else if (leaf in CODE_PART_HEADERS) role = { side: sideNames[sideIndex], role: 'code', part: CODE_PART_HEADERS[leaf] };
-    else if (CODE_HEADERS.includes(leaf)) role = { side: sideNames[sideIndex], role: 'code' };
-    else if (!hasLabel && transposed) {
-      const label = transposed[named] ?? transposed[path.slice(-2).join('/')] ?? transposed[leaf];
-      if (label !== undefined) role = { side: sideNames[sideIndex], role: 'labelled-measure', label, measure: 'total' };
-    } else {
-      if (sides[sideNames[sideIndex]]!.labels.includes(leaf)) {
-        if (sideHasLabel && sideIndex + 1 < sideNames.length) sideIndex++;
-        sideHasLabel = true;
-        role = { side: sideNames[sideIndex], role: 'label' };
-      } else {
-        const measure = sides[sideNames[sideIndex]]!.measures[leaf];
-        if (measure !== undefined) role = { side: sideNames[sideIndex], role: 'measure', measure };
+    if (!reading || reading.role === 'ignored') {
+      if (reading) ignored.push({ position: p, header: named, why: 'a notes column' });
+    } else if (reading.role === 'row-number') {
+      rowNoPosition ??= p;
+    } else if (reading.role === 'unit') {
+      role = { side, role: 'unit', block };
+    } else if (reading.role === 'code' || reading.role === 'label') {
+      if (blockHasAmount) newBlock(explicit);
+      if (reading.role === 'label' && blockHasLabel) {
+        // a second classification of the same row (Beijing's 政府支出经济分类科目 beside 支出功能分类科目)
+        ignored.push({ position: p, header: named, why: 'a second classification of the same row; the first is kept' });
+      } else if (reading.role === 'label' && reading.economic && twoSided && side === 'expenditure' && block > 1) {
+        // a summary table's expenditure by economic class, beside the same by function
+        blockIgnored = true;
+        ignored.push({ position: p, header: named, why: 'the expenditure by economic class beside the same by function; the function classes are kept' });
+      } else if (!blockIgnored) {
+        role = reading.role === 'code' ? { side, role: 'code', part: reading.part, block } : { side, role: 'label', block };
+        if (reading.role === 'label') blockHasLabel = true;
       }
+    } else if (blockIgnored) {
+      ignored.push({ position: p, header: named, why: 'an amount of the block left out' });
+    } else {
+      const item = transposed && !hasLabel ? threePublicItem(reading.path) : undefined;
+      const measure = measureOfPath(item ? reading.path.filter((t) => threePublicItem([t]) === undefined) : reading.path, spec.kind, side, fiscalYear);
+      if (transposed && !hasLabel && item !== undefined && measure !== undefined) role = { side, role: 'labelled-measure', label: item, measure, block };
+      else if (measure !== undefined && !(transposed && !hasLabel)) role = { side, role: 'measure', measure, block };
+      else unknown.push({ position: p, header: named });
+      if (role) blockHasAmount = true;
     }
-    if (leaf !== '' && leaf !== '序号' && role === undefined) {
-      return `its column ${p + 1}, headed "${named}", is not a column yusuan knows for this table`;
-    }
-    if (role) {
-      const key = role.role === 'measure' ? `${role.side}:${role.measure}` : role.role === 'labelled-measure' ? `label:${role.label}` : `${role.side}:${role.role}:${'part' in role ? role.part : ''}`;
+    if (role && role.role !== 'unit') {
+      const key =
+        role.role === 'measure'
+          ? `${role.block}:${role.side}:${role.measure}`
+          : role.role === 'labelled-measure'
+            ? `label:${role.label}:${role.measure}`
+            : `${role.block}:${role.side}:${role.role}:${'part' in role ? role.part : ''}`;
       if (seen.has(key)) return `two of its columns are headed alike ("${named}"), so they cannot be told apart`;
       seen.add(key);
     }
     columns.push(role);
   }
   if (!columns.some((c) => c?.role === 'measure' || c?.role === 'labelled-measure')) {
-    return 'no column of its header is an amount column yusuan knows';
+    return unknown.length > 0
+      ? `no column of its header is an amount column yusuan knows (${unknown.map((u) => `"${u.header}"`).join(', ')})`
+      : 'no column of its header is an amount column';
   }
-  return { columns, columnNumbers: columns.map(() => undefined), rowNoPosition };
+  return { columns, columnNumbers: columns.map(() => undefined), rowNoPosition, unknown, ignored };
 }
 
 /** A row of numbers (or the 合计 row) ends the header of a table without 栏次 row. */
@@ -299,6 +309,8 @@ function isDataLike(line: Line): boolean {
 
 interface Section {
   table?: RecognizedTable;
+  /** The table was found but its layout cannot be read: why. */
+  unreadable?: string;
   meta: Meta;
   metaRef?: SourceRef;
   /** Index of the first line after the section. */
@@ -308,12 +320,17 @@ interface Section {
 
 const HEADER_LIMIT = 12;
 
+/** A number in a cell: what makes a column matter when its header is unknown. */
+const holdsNumber = (cell: Cell | undefined) => cell !== undefined && isAmountText(cell.text) && /\d/.test(cell.text);
+
 /**
  * Reads one table section, from the line after its title up to the next
  * title or the first line that is neither page furniture, meta, header nor
- * data.
+ * data. A layout that cannot be read makes this table unreadable, with the
+ * reason, never the document.
  */
-function readSection(lines: Line[], start: number, kind: TableKind, titleLine: Line): Section {
+function readSection(lines: Line[], start: number, title: TitleReading, titleLine: Line, documentYear: number | undefined): Section {
+  const kind = title.kind;
   const spec = TABLE_SPECS[kind];
   const messages: Message[] = [];
   const meta: Meta = {};
@@ -323,12 +340,17 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
   const headerSignatures = new Set<string>();
   const headerWords = new Set<string>();
   let layout: ColumnLayout | undefined;
+  let headerLayout: HeaderLayout | undefined;
   let emptyNote: RecognizedTable['emptyNote'];
   const rows: RecognizedTable['rows'] = [];
+  const titleText = nonEmpty(titleLine)[0].replace(/\[bookmark:[^\]]*\]/g, '').trim();
+  const year = documentYear ?? yearOfTitle(titleText);
   let i = start;
-  const fail = (text: string, ref: SourceRef) => {
-    messages.push({ severity: 'error', stage: 'recognize', rule: 'table-layout', text: `table ${spec.number} (${titleLine.texts.join('')}): ${text}`, ref });
+  const unreadable = (reason: string, ref: SourceRef): Section => {
+    messages.push({ severity: 'warning', stage: 'recognize', rule: 'table-layout', text: `table ${spec.number} (${titleText}): ${reason}`, ref });
+    return { unreadable: reason, meta, metaRef, end: i + 1, messages };
   };
+  const fromHeaders = (width: number): HeaderLayout | string => layoutFromHeaders(headerLines, width, spec, meta.year ?? year);
 
   for (; i < lines.length; i++) {
     const line = lines[i];
@@ -346,32 +368,31 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
       meta.unit ??= lineMeta.unit;
       continue;
     }
-    if (texts.length === 1 && isEmptyNote(texts[0])) {
-      emptyNote ??= { text: texts[0], ref: line.ref };
-      continue;
+    if (isEmptyNote(texts.join(''))) {
+      emptyNote ??= { text: texts.join(' '), ref: line.ref };
+      if (texts.length === 1 || line.paragraph) continue;
     }
-    if (line.paragraph && texts[0].startsWith('注')) continue;
+    if (line.paragraph && /^(?:注|备注|说明)/.test(texts[0])) continue;
     // compact(texts joined by |), without normalizing the line twice: `|` joins NFKC forms unchanged
     const signature = line.keys.join('|');
     if (!layout) {
       if (line.keys.includes('栏次')) {
         const found = layoutFromNumbering(line, spec);
-        if (typeof found === 'string') {
-          fail(found, line.ref);
-          return { meta, metaRef, end: i + 1, messages };
+        if (typeof found !== 'string') {
+          layout = found;
+          continue;
         }
-        layout = found;
+        // numbered otherwise than the national template: the header texts say what the columns are
+        const byHeaders = headerLines.length > 0 ? fromHeaders(Math.max(line.cells.length, ...headerLines.map((h) => h.cells.length))) : found;
+        if (typeof byHeaders === 'string') return unreadable(headerLines.length > 0 ? byHeaders : found, line.ref);
+        layout = headerLayout = byHeaders;
         continue;
       }
       if (line.paragraph || headerSignatures.size >= HEADER_LIMIT) break;
       if (headerLines.length > 0 && isDataLike(line)) {
-        const width = Math.max(line.cells.length, ...headerLines.map((h) => h.cells.length));
-        const found = layoutFromHeaders(headerLines, width, spec);
-        if (typeof found === 'string') {
-          fail(found, headerLines[0].ref);
-          return { meta, metaRef, end: i + 1, messages };
-        }
-        layout = found;
+        const found = fromHeaders(Math.max(line.cells.length, ...headerLines.map((h) => h.cells.length)));
+        if (typeof found === 'string') return unreadable(found, headerLines[0].ref);
+        layout = headerLayout = found;
         rows.push({ cells: line.cells, ref: line.ref });
         continue;
       }
@@ -389,7 +410,7 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
 
   if (!layout) {
     if (headerLines.length > 0 && !emptyNote) {
-      fail('neither a 栏次 row numbering its columns nor a row of amounts under its header was found', titleLine.ref);
+      return unreadable('neither a 栏次 row numbering its columns nor a row of amounts under its header was found', titleLine.ref);
     }
     if (!emptyNote) {
       // a title without a grid (a table of contents entry): not a table
@@ -398,16 +419,37 @@ function readSection(lines: Line[], start: number, kind: TableKind, titleLine: L
     // published empty with no grid to speak of: still a table of its kind
     layout = { columns: [], columnNumbers: [] };
   }
+  if (headerLayout) {
+    // a column yusuan cannot place matters only where it holds numbers
+    const placed = headerLayout.unknown.filter((u) => rows.some((r) => holdsNumber(r.cells[u.position])));
+    if (placed.length > 0) {
+      return unreadable(`its column ${placed.map((u) => `${u.position + 1}, headed "${u.header}"`).join('; column ')} is not a column yusuan knows for this table`, headerLines[0]?.ref ?? titleLine.ref);
+    }
+    for (const ignored of headerLayout.ignored) {
+      if (!rows.some((r) => holdsNumber(r.cells[ignored.position]) || (r.cells[ignored.position]?.text ?? '').trim() !== '')) continue;
+      messages.push({
+        severity: 'info',
+        stage: 'recognize',
+        rule: 'column-left-out',
+        text: `table ${spec.number} (${titleText}): its column ${ignored.position + 1} ("${ignored.header}") is left out: ${ignored.why}`,
+        ref: headerLines[0]?.ref ?? titleLine.ref,
+      });
+    }
+  }
   const unit = meta.unit === undefined ? undefined : knownUnit(meta.unit);
   const table: RecognizedTable = {
     spec,
-    title: nonEmpty(titleLine)[0].replace(/\[bookmark:[^\]]*\]/g, '').trim(),
+    title: titleText,
     titleRef: titleLine.ref,
+    rank: title.rank,
+    final: title.final,
     unit,
     unitDeclared: meta.unit,
     unitRef,
     emptyNote,
-    ...layout,
+    columns: layout.columns,
+    columnNumbers: layout.columnNumbers,
+    rowNoPosition: layout.rowNoPosition,
     rows,
   };
   return { table, meta, metaRef, end: i, messages };
@@ -427,22 +469,35 @@ function appendContinuation(table: RecognizedTable, more: RecognizedTable): void
 export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): RecognizedDocument {
   const messages: Message[] = [];
   const tables = new Map<TableKind, RecognizedTable>();
+  const unreadable = new Map<TableKind, UnreadableTable & { rank: number }>();
   const paragraphs: RecognizedDocument['paragraphs'] = [];
   let department: Department | undefined;
   let fiscalYear: number | undefined;
   let fiscalYearRef: SourceRef | undefined;
+  let last: { kind: TableKind; core: string } | undefined;
 
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];
-    const kind = titleOf(line);
-    if (!kind) {
+    const title = titleOf(line);
+    if (!title) {
       if (line.paragraph) paragraphs.push({ text: line.texts[0], ref: line.ref });
       i++;
       continue;
     }
-    const section = readSection(lines, i + 1, kind, line);
+    const section = readSection(lines, i + 1, title, line, fiscalYear);
     messages.push(...section.messages);
     i = Math.max(section.end, i + 1);
+    const existing = tables.get(title.kind);
+    if (section.unreadable !== undefined) {
+      // a better reading of the same kind wins over an unreadable one
+      if (!existing && (unreadable.get(title.kind)?.rank ?? 0) < title.rank) {
+        const spec = TABLE_SPECS[title.kind];
+        const unit = section.meta.unit === undefined ? '' : (knownUnit(section.meta.unit) ?? '');
+        unreadable.set(title.kind, { kind: title.kind, number: spec.number, title: nonEmpty(line)[0].trim(), unit, reason: section.unreadable, ref: line.ref, rank: title.rank });
+      }
+      last = { kind: title.kind, core: title.core };
+      continue;
+    }
     if (!section.table) continue;
     const { meta } = section;
     if (meta.department) {
@@ -457,16 +512,46 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
         });
       }
     }
-    // 预算年度：2025, or the year the title begins with (2025年部门财务收支预算总表)
+    // 预算年度：2025, or the year the title names (2025年部门财务收支预算总表)
     const year = meta.year ?? yearOfTitle(section.table.title);
     if (year !== undefined && fiscalYear === undefined) {
       fiscalYear = year;
       fiscalYearRef = meta.year !== undefined ? section.metaRef : section.table.titleRef;
     }
-    const existing = tables.get(kind);
-    if (existing) appendContinuation(existing, section.table);
-    else tables.set(kind, section.table);
+    if (!existing) {
+      tables.set(title.kind, section.table);
+      unreadable.delete(title.kind);
+    } else if (existing.title === section.table.title || titleParts(existing.title).core === titleParts(section.table.title).core) {
+      // the same title again: the table continued over a page
+      appendContinuation(existing, section.table);
+    } else if (section.table.rank > existing.rank) {
+      tables.set(title.kind, section.table);
+      messages.push(leftOut(existing, section.table));
+    } else {
+      messages.push(leftOut(section.table, existing));
+    }
+    last = { kind: title.kind, core: title.core };
   }
+  void last;
 
-  return { department, fiscalYear, fiscalYearRef, tables: [...tables.values()], unreadable: [], paragraphs, messages };
+  return {
+    department,
+    fiscalYear,
+    fiscalYearRef,
+    tables: [...tables.values()],
+    unreadable: [...unreadable.values()].map(({ rank: _rank, ...t }) => t),
+    paragraphs,
+    messages,
+  };
+}
+
+/** Two tables read as one kind: the one that names it better is kept. */
+function leftOut(dropped: RecognizedTable, kept: RecognizedTable): Message {
+  return {
+    severity: 'info',
+    stage: 'recognize',
+    rule: 'table-left-out',
+    text: `"${dropped.title}" reads as table ${kept.spec.number} too; "${kept.title}" names it better and is the one read`,
+    ref: dropped.titleRef,
+  };
 }

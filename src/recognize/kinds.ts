@@ -20,13 +20,23 @@ export type TableKind =
 export type Side = 'revenue' | 'expenditure';
 
 /** What one column of a table holds. */
-export type ColumnRole =
+export type ColumnRole = (
   | { side: Side; role: 'label' }
   /** The whole code, or one part of a code split over 类 / 款 / 项 columns (part 0, 1, 2). */
   | { side: Side; role: 'code'; part?: number }
   | { side: Side; role: 'measure'; measure: string }
   /** A table transposed into one row: the column is a row of its own (Shanghai's "三公" table). */
-  | { side: Side; role: 'labelled-measure'; label: string; measure: string };
+  | { side: Side; role: 'labelled-measure'; label: string; measure: string }
+  /** The 预算单位 a row belongs to, in tables printed with one block of rows per unit. */
+  | { side: Side; role: 'unit' }
+) & {
+  /**
+   * Which record of the row the column belongs to, where a row holds more
+   * than one (a two-column-group table: 人员经费 codes, names, amounts |
+   * 公用经费 codes, names, amounts). 0 when absent.
+   */
+  block?: number;
+};
 
 /**
  * How to read a table that does not number its columns: header texts
