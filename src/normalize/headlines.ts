@@ -1,4 +1,5 @@
 import type { Headlines } from '../pipeline.js';
+import { threePublicItem } from '../recognize/columns.js';
 import type { TableKind } from '../recognize/kinds.js';
 import type { LineItem, NormalizedDocument, NormalizedTable } from './line-items.js';
 
@@ -16,16 +17,23 @@ const TABLE_TOTALS = ['合计', '总计', '支出合计', '支出总计', '本�
 /** The first of `labels` (in that order) that labels a code-less row of the side; its items. */
 function totalRow(table: NormalizedTable | undefined, labels: string[], side: 'revenue' | 'expenditure'): LineItem[] {
   if (!table) return [];
-  const candidates = table.items.filter((i) => i.side === side && i.code === '' && i.unitName === '');
+  const coded = table.items.filter((i) => i.side === side && i.code === '');
+  // the table's own total before a unit's (a table printed per 预算单位 repeats 合计 in each block)
+  const candidates = [...coded.filter((i) => i.unitName === ''), ...coded.filter((i) => i.unitName !== '')];
   for (const label of labels) {
-    const items = candidates.filter((i) => i.label === label);
-    if (items.length > 0) {
-      // one row: the first holding this label (a block per unit repeats it)
-      const first = items[0];
-      return items.filter((i) => i.ref === first.ref || i.label === first.label).filter((i, n, all) => all.findIndex((j) => j.measure === i.measure) === n);
-    }
+    const first = candidates.find((i) => i.label === label);
+    if (first) return rowOf(candidates, first);
   }
   return [];
+}
+
+/** The items of the row `first` stands in: the same label and unit, each measure once. */
+function rowOf(items: LineItem[], first: LineItem): LineItem[] {
+  const row: LineItem[] = [];
+  for (const item of items) {
+    if (item.label === first.label && item.unitName === first.unitName && !row.some((r) => r.measure === item.measure)) row.push(item);
+  }
+  return row;
 }
 
 const measureOf = (items: LineItem[], measure: string) => items.find((i) => i.measure === measure)?.amountFen;
@@ -36,8 +44,16 @@ const sum = (values: (bigint | undefined)[]) => (values.every((v) => v === undef
 function threePublic(table: NormalizedTable | undefined): bigint | undefined {
   if (!table) return undefined;
   if (table.publishedEmpty) return 0n;
-  const item = (label: string) => table.items.find((i) => i.code === '' && i.label === label && i.measure === 'total')?.amountFen;
-  const subtotal = item('“三公”经费小计') ?? item('“三公”经费合计') ?? item('“三公”经费');
+  // the items under their canonical names (因公出国（境）费用 is 因公出国(境)费), the table's own before a unit's
+  const byItem = new Map<string, bigint>();
+  const rows = [...table.items.filter((i) => i.unitName === ''), ...table.items.filter((i) => i.unitName !== '')];
+  for (const i of rows) {
+    if (i.code !== '' || i.measure !== 'total') continue;
+    const name = i.label === '合计' ? '合计' : (threePublicItem([i.label]) ?? i.label);
+    if (!byItem.has(name)) byItem.set(name, i.amountFen);
+  }
+  const item = (label: string) => byItem.get(label);
+  const subtotal = item('“三公”经费小计');
   if (subtotal !== undefined) return subtotal;
   const cars = item('公务用车购置及运维费') ?? sum([item('公务用车购置费'), item('公务用车运行维护费')]);
   const parts = sum([item('因公出国(境)费'), cars, item('公务接待费')]);

@@ -142,7 +142,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
         }
         if (role.side !== side || (role.block ?? 0) !== block) continue;
         if (role.role === 'label') rawLabel = cell.text;
-        else if (role.role === 'unit') unitName = cell.text.trim();
+        // the 合计 row of a table printed per unit is the table's, not a unit's
+        else if (role.role === 'unit') unitName = /^(?:合计|总计)$/.test(compact(cell.text)) ? '' : cell.text.trim();
         else if (role.role === 'code' && role.part !== undefined) codeParts[role.part] = cell.text;
         else if (role.role === 'code') rawCode = cell.text;
         else if (role.role === 'labelled-measure') amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, label: role.label });
@@ -170,7 +171,10 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
         }
       } else codeSource = 'published';
       // a table printed per 预算单位 without a label column: the row is the unit
-      if (rawLabel.trim() === '' && rawCode.trim() === '' && unitName !== '' && !hasLabelColumn) rawLabel = unitName;
+      if (rawLabel.trim() === '' && rawCode.trim() === '' && !hasLabelColumn) {
+        const unitCell = table.columns.findIndex((c) => c?.role === 'unit' && c.side === side && (c.block ?? 0) === block);
+        if (unitCell >= 0) rawLabel = cells[unitCell]?.text ?? '';
+      }
       let label = normalizeLabel(rawLabel);
       if (spec.kind === 'fiscal_summary' && side === 'revenue') {
         if (label === CARRYOVER_END) underCarryover = false;
@@ -225,7 +229,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           decimals: decimalsOf(parsed.digits),
           ref: amount.ref,
           column: amount.column,
-          unitName: hasLabelColumn ? unitName : '',
+          unitName,
           codeSource: own ? '' : codeSource,
         });
       }

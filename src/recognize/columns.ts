@@ -10,7 +10,7 @@ import type { ColumnRole, Side, TableKind } from './kinds.js';
  */
 
 /** What a header text may say about a column that holds no amounts. */
-const ROW_NUMBER = /^(?:序号|栏次|行次|\*+|编号)$/;
+const ROW_NUMBER = /^(?:序号|栏次|行次|\*+|编号|年度)$/;
 const IGNORED = /^(?:备注|说明|单位:?万?元)$/;
 const UNIT = /^(?:预算)?(?:部门\(单位\)|单位|部门)(?:名称|编码|代码)?$|^预算单位$|^单位名称$/;
 const CODE_PART: Record<string, number> = { 类: 0, 款: 1, 项: 2 };
@@ -51,22 +51,29 @@ const MEASURE_CONCEPTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^其他(?:收入)?$/, 'other'],
   [/^上年(?:结转|结余)(?:结余|结转|资金)?$|^上年结余[、,]?结转$|^年初结转和结余$/, 'carryover'],
   [/^上年实户资金余额$/, 'prior_account_balance'],
+  [/^编制预算$/, 'new_budget'],
+  [/^专项资金列入部门预算(?:的)?项目$/, 'of_which_special_funds'],
+  [/^政府采购(?:项目)?(?:小计)?$/, 'procurement'],
+  [/预留给中小企业/, 'procurement_reserved_for_sme'],
+  [/预留给小型、?微型企业/, 'procurement_reserved_for_small_micro'],
   [/^年末结转和结余$/, 'closing_balance'],
 ];
 
 /** Parents that group their children under a prefix: 上年结转结余/一般公共预算资金 is carryover_general_budget. */
 const GROUPS: ReadonlyArray<readonly [RegExp, string]> = [[/^上年(?:结转|结余)(?:结余|结转|资金)?$|^上年结余[、,]?结转$/, 'carryover']];
 /** Parents under which 小计 is the current year's subtotal. */
-const CURRENT_YEAR = /^(?:本年收入|当年预算|编制预算)$/;
+const CURRENT_YEAR = /^(?:本年收入|当年预算)$/;
 
 /** A comparison column: last year's budget or outturn, or the change; never the year's own amount. */
 function comparisonOf(path: string[], fiscalYear: number | undefined): '' | '_prior_budget' | '_prior_actual' | '_change' {
   const text = path.join('/');
   if (/增减|增长|变动|比上年|同比|增幅/.test(text)) return '_change';
   const priorYear = /(\d{4})年/.exec(text);
+  // a budget prints the year's outturn (执行数) only for the year before
+  if (/执行数|执行/.test(text)) return '_prior_actual';
   const prior = /上年(?:预算|执行|决算)|上年度/.test(text) || (fiscalYear !== undefined && priorYear !== null && Number(priorYear[1]) < fiscalYear);
   if (!prior) return '';
-  return /执行|决算|实际/.test(text) ? '_prior_actual' : '_prior_budget';
+  return /决算|实际/.test(text) ? '_prior_actual' : '_prior_budget';
 }
 
 /** A header text as read: compact, without 其中:, a leading year or quotes. */
@@ -79,7 +86,7 @@ export function headerText(text: string): string {
 
 /** The transposed "三公" table (one row, its items as columns): header path → the row label it stands for. */
 const THREE_PUBLIC_ITEMS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^(?:“?三公”?经费(?:预算数|支出)?\/)?合计$|^三公经费(?:合计|小计)?$/, '“三公”经费小计'],
+  [/^(?:“?三公”?经费(?:预算数|支出)?\/)?合计$|三公经费(?:财政拨款)?(?:预算)?(?:合计|小计|总额|总计)?$/, '“三公”经费小计'],
   [/因公出国\(境\)(?:费用?|经费)?$/, '因公出国(境)费'],
   [/公务接待费$/, '公务接待费'],
   [/公务用车购置及运[行维]*(?:护)?费\/小计$|^公务用车购置及运[行维]*(?:护)?费$|公务用车(?:购置及运行维护费|购置及运维费)\/(?:小计|合计)$/, '公务用车购置及运维费'],
@@ -156,7 +163,7 @@ export function measureOfPath(path: string[], kind: TableKind, side: Side, fisca
   // a two-sided table's 收入 / 支出 parents name the side, not the measure
   const texts = path
     .map(headerText)
-    .filter((t, i, all) => t !== '' && !PLAIN_WORDS.test(t) && !(twoSided && i < all.length - 1 && SIDE_WORDS.test(t)));
+    .filter((t, i, all) => t !== '' && !PLAIN_WORDS.test(t) && !(i < all.length - 1 && (LABEL_WORDS.test(t) || (twoSided && SIDE_WORDS.test(t)))));
   let concept: string | undefined;
   let group = '';
   let currentYear = false;
@@ -189,6 +196,8 @@ export function measureOfPath(path: string[], kind: TableKind, side: Side, fisca
 
 const PLAIN_WORDS = /^(?:收入|支出|收入项目|支出项目|项目|科目)$/;
 const SIDE_WORDS = /^(?:本年)?(?:财政拨款)?(?:收入|支出)$/;
+/** A label or code header that a merged cell carried into an amount column's path. */
+const LABEL_WORDS = /^(?:科目名称|科目编码|科目代码|功能分类科目|经济分类科目)$/;
 const COMPARISON_WORDS = /^上年(?:预算|执行|决算)|增减|增长|变动|比上年|同比|增幅|^\d{4}年?(?:预算|执行|决算)?数?$/;
 
 /** Parents that only restate what the table is (一般公共预算支出, 本年政府性基金预算支出, 部门预算支出经济分类科目). */

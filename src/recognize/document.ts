@@ -104,7 +104,9 @@ function metaOfPart(part: string): Meta | undefined {
   let m = YEAR.exec(part);
   if (m) meta.year = Number(m[1]);
   m = UNIT.exec(part);
-  if (m) meta.unit = m[1];
+  // 单位：苏州市自然资源和规划局 names the unit (单位) whose budget it is, not a unit of account
+  if (m && !/元/.test(m[1]) && /\p{Script=Han}{4}/u.test(m[1])) meta.department = { code: '', name: m[1] };
+  else if (m) meta.unit = m[1];
   m = DEPARTMENT_NAMED.exec(part);
   if (m) meta.department = { code: '', name: m[1].trim() };
   if (Object.keys(meta).length > 0) return meta;
@@ -301,8 +303,25 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
 function isDataLike(line: Line): boolean {
   const texts = nonEmpty(line);
   if (texts.some((t) => isAmountText(t))) return true;
+  // a heading row of the data (一、部门预算, (一)一般公共预算资金): headers are never enumerated
+  if (ENUMERATED.test(line.keys.find((k) => k !== '') ?? '')) return true;
   // a 合计 row with nothing else in it (a table published empty)
   return texts.length === 1 && (compact(texts[0]) === '合计' || compact(texts[0]) === '总计');
+}
+
+const ENUMERATED = /^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d{1,2}、)/;
+
+/** A row numbering the columns without the word 栏次: `** | 1 | 2 | 3`, `1 | 2 | 3 | 4`. */
+function isColumnNumbering(line: Line): boolean {
+  let expected = 1;
+  let numbers = 0;
+  for (const key of line.keys) {
+    if (key === '' || /^\*+$/.test(key)) continue;
+    if (key !== String(expected)) return false;
+    expected++;
+    numbers++;
+  }
+  return numbers >= 3;
 }
 
 // ---------------------------------------------------------------- sections
@@ -375,6 +394,7 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
     if (line.paragraph && /^(?:注|备注|说明)/.test(texts[0])) continue;
     // compact(texts joined by |), without normalizing the line twice: `|` joins NFKC forms unchanged
     const signature = line.keys.join('|');
+    if (isColumnNumbering(line)) continue;
     if (!layout) {
       if (line.keys.includes('栏次')) {
         const found = layoutFromNumbering(line, spec);
