@@ -44,6 +44,18 @@ const FISCAL_YEAR = field('fiscal_year', 'integer', 'the budget year (预算年�
 const SOURCE_REF = field('source_ref', 'string', 'where the row stands in the source: L123 (text line), p4 (PDF page), t5r7 (DOCX/HTML table 5 row 7)');
 const OF_DOCUMENT = [{ fields: ['doc_id'], resource: 'documents', reference: ['doc_id'] }];
 
+/** The documents' headline figures (documents.*_fen in the store), as SCHEMA.md defines each. */
+const HEADLINES: [name: string, description: string][] = [
+  ['revenue_total_yuan', 'table 1 (收支总表): the grand total of the revenue side (收入总计)'],
+  ['expenditure_total_yuan', 'table 3 (支出总表), 合计 row: total'],
+  ['basic_yuan', 'table 3, 合计 row: 基本支出 (人员 + 公用 where only the parts are printed)'],
+  ['project_yuan', 'table 3, 合计 row: 项目支出'],
+  ['general_budget_yuan', 'table 5 (一般公共预算财政拨款支出表), 合计 row: total'],
+  ['personnel_yuan', 'table 6 (一般公共预算财政拨款基本支出表), 合计 row: 人员经费'],
+  ['public_yuan', 'table 6, 合计 row: 公用经费'],
+  ['three_public_yuan', 'table 9: "三公"经费 = 因公出国(境) + 公务用车购置及运行 + 公务接待 (not 会议费, 培训费, 机关运行经费); 0.00 when published empty'],
+];
+
 function dataset(spec: Omit<Dataset, 'columns'>): Dataset {
   return { ...spec, columns: spec.fields.map((f) => f.name) };
 }
@@ -71,6 +83,8 @@ export const DATASETS: Record<string, Dataset> = {
       { ...yuan('amount_yuan', 'the amount'), required: true },
       field('source_unit', 'string', 'the unit the table declared: 元, 千元, 万元', { required: true }),
       { ...SOURCE_REF, required: true },
+      field('unit_name', 'string', 'the 预算单位 whose block of rows the item stands in, for tables printed per unit; empty otherwise'),
+      field('code_source', 'string', 'where the code comes from: published (a code cell), label (read from the label), list (the official classification, by the label\'s name); empty when code is empty'),
     ],
     from: 'FROM line_items ORDER BY source_file, doc_id, seq',
     primaryKey: ['doc_id', 'table_kind', 'side', 'row_no', 'code', 'label', 'measure'],
@@ -78,7 +92,7 @@ export const DATASETS: Record<string, Dataset> = {
   }),
   documents: dataset({
     name: 'documents',
-    description: 'one row per source file read, with its status and the reason when it failed',
+    description: 'one row per source file read, with its status, the reason when it failed or was read in part, and its headline figures',
     fields: [
       DOC_ID,
       SOURCE_FILE,
@@ -88,9 +102,9 @@ export const DATASETS: Record<string, Dataset> = {
       FISCAL_YEAR,
       field('budget_scope', 'string', 'department (部门预算) or unit (单位预算)'),
       field('phase', 'string', 'budget (预算) or final (决算)', { required: true }),
-      field('status', 'string', 'ok, or failed (then nothing of the document is in the other datasets)', { required: true }),
-      field('error', 'string', 'why the document failed, for a person'),
-      field('tables', 'integer', 'standard tables found', { required: true }),
+      field('status', 'string', 'ok (every standard table it publishes was read), partial (some could not be read: error names them; the others are in the datasets) or failed (nothing of the document is in the other datasets)', { required: true }),
+      field('error', 'string', 'why the document failed, or which tables of a partial one could not be read, for a person'),
+      field('tables', 'integer', 'standard tables found (read, published empty or not readable)', { required: true }),
       field('line_items', 'integer', 'line items stored', { required: true }),
       field('region', 'string', 'the region the department belongs to (from its name or the manifest)'),
       field('department_key', 'string', 'region|code|name: links the documents of one department across years'),
@@ -101,9 +115,35 @@ export const DATASETS: Record<string, Dataset> = {
       field('source_path', 'string', 'the path the file was ingested from', { required: true }),
       field('ingested_at', 'datetime', 'when it was ingested (UTC)', { required: true }),
       field('pipeline_version', 'string', 'the yusuan pipeline version that read it', { required: true }),
+      field('tables_read', 'integer', 'standard tables read, published empty ones included', { required: true }),
+      field('tables_unreadable', 'integer', 'standard tables found but not read (the tables dataset says why)', { required: true }),
+      ...HEADLINES.map(([name, description]) => yuan(name, `${description}; empty where the document has no such table or cell`)),
     ],
     from: 'FROM documents_dataset ORDER BY source_file, doc_id',
     primaryKey: ['doc_id'],
+  }),
+  tables: dataset({
+    name: 'tables',
+    description: 'one row per standard table found in a document read (ok or partial): read, published empty, or not readable and why',
+    fields: [
+      DOC_ID,
+      SOURCE_FILE,
+      DEPARTMENT_CODE,
+      DEPARTMENT_NAME,
+      FISCAL_YEAR,
+      field('table_kind', 'string', 'which of the nine standard tables (SCHEMA.md)', { required: true }),
+      field('table_no', 'integer', 'its number in the standard set, 1-9', { required: true }),
+      field('title', 'string', 'the title as printed', { required: true }),
+      field('status', 'string', 'read, published_empty (空表列示: no line items) or unreadable (none of its line items are stored)', { required: true }),
+      field('reason', 'string', 'why it could not be read, for a person; empty otherwise'),
+      field('unit', 'string', 'the unit it declared: 元, 千元, 万元; empty when not known'),
+      field('line_items', 'integer', 'line items stored from it (0 unless read)', { required: true }),
+      { ...SOURCE_REF, description: 'where the table\'s title stands in the source: L123, p4, t5r7', required: true },
+      field('empty_note', 'string', 'the note of a table published empty (注：…空表列示)'),
+    ],
+    from: 'FROM tables_dataset ORDER BY source_file, doc_id, table_no',
+    primaryKey: ['doc_id', 'table_kind'],
+    foreignKeys: OF_DOCUMENT,
   }),
   checks: dataset({
     name: 'checks',

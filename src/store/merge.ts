@@ -47,7 +47,7 @@ export interface MergeSourceSummary {
   copied: number;
   /** Of the copied, those that replaced a document already in the target. */
   replaced: number;
-  /** Already in the target, ok, by the same pipeline version: left as they were. */
+  /** Already in the target, read (ok or partial) by the same pipeline version: left as they were. */
   skipped: number;
 }
 
@@ -98,8 +98,8 @@ const samePath = (a: string, b: string) => {
  * missing), with all its rows in every table keyed by doc_key — tables the
  * target lacks are created as the source has them. A copied document gets a
  * doc_key of the target. Each document is written in one transaction. A
- * document already in the target, ok and of the same pipeline version, is
- * left as it is; otherwise it is replaced. Merging again is a no-op.
+ * document already in the target, read (ok or partial) by the same pipeline
+ * version, is left as it is; otherwise it is replaced. Merging again is a no-op.
  */
 export function mergeStores(sources: string[], target: string): MergeSummary {
   const started = performance.now();
@@ -182,7 +182,7 @@ function mergeOne(db: Database.Database, source: string, rows: Record<string, nu
   for (const doc of documents) {
     summary.documents++;
     const there = existing.get(doc.docId) as { docKey: number; status: string; pipelineVersion: string } | undefined;
-    if (there?.status === 'ok' && there.pipelineVersion === doc.pipelineVersion) {
+    if ((there?.status === 'ok' || there?.status === 'partial') && there.pipelineVersion === doc.pipelineVersion) {
       summary.skipped++;
       continue;
     }

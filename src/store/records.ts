@@ -182,5 +182,5 @@ export function datasetViewSql(table: RecordTable<{ ref: SourceRef }>, yuanSql: 
   return `DROP VIEW IF EXISTS ${table.name}_dataset;
 CREATE VIEW ${table.name}_dataset AS
 SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, r.source_ref, ${own.join(', ')}, r.seq AS row_no
-FROM ${table.name} r JOIN documents d ON d.doc_key = r.doc_key WHERE d.status = 'ok';`;
+FROM ${table.name} r JOIN documents d ON d.doc_key = r.doc_key WHERE d.status IN ('ok', 'partial');`;
 }

@@ -1,8 +1,9 @@
 import { formatRef } from '../ir.js';
 import { departmentKey, parseRegion } from '../normalize/department.js';
-import type { DocumentResult } from '../pipeline.js';
+import type { DocumentResult, Headlines, TableStatus } from '../pipeline.js';
 import { countBySeverity } from '../validate/checks.js';
 import { insertColumns, RECORD_TABLES, recordValues } from './records.js';
+import { HEADLINE_COLUMNS } from './schema.js';
 
 /**
  * What the store writes for one document, as the values of its rows, ready
@@ -23,8 +24,12 @@ export interface DocumentRows {
 
 export interface DocumentOutcome {
   status: 'ok' | 'partial' | 'failed';
+  /** Why the document failed, or which tables of a partial one were not read. */
   error: string;
+  /** Standard tables read (published empty ones included). */
   tables: number;
+  /** Standard tables found but not read (of a partial document). */
+  unreadableTables?: number;
   lineItems: number;
   warnings: number;
   /** Validation: checks by severity (documents read). */
@@ -37,11 +42,55 @@ export interface DocumentOutcome {
 export const DOCUMENT_COLUMNS = [
   'doc_id', 'source_file', 'source_path', 'source_format', 'size_bytes', 'pages', 'department_code', 'department_name', 'department_key',
   'region', 'source_url', 'published_date', 'fiscal_year', 'budget_scope', 'phase', 'status', 'error', 'pipeline_version',
+  ...HEADLINE_COLUMNS,
 ] as const;
 
 const column = (name: (typeof DOCUMENT_COLUMNS)[number]) => DOCUMENT_COLUMNS.indexOf(name);
 export const STATUS_COLUMN = column('status');
 export const ERROR_COLUMN = column('error');
+const HEADLINES_FROM = column(HEADLINE_COLUMNS[0]);
+
+/** Headlines field of each headline column (documents.*_fen), in HEADLINE_COLUMNS order. */
+const HEADLINE_FIELDS: Record<(typeof HEADLINE_COLUMNS)[number], keyof Headlines> = {
+  revenue_total_fen: 'revenueTotalFen',
+  expenditure_total_fen: 'expenditureTotalFen',
+  basic_fen: 'basicFen',
+  project_fen: 'projectFen',
+  general_budget_fen: 'generalBudgetFen',
+  personnel_fen: 'personnelFen',
+  public_fen: 'publicFen',
+  three_public_fen: 'threePublicFen',
+};
+
+/** Whether a document of this status has its tables' rows stored (ok, partial) or only its documents row and messages (failed). */
+export const isRead = (status: string) => status === 'ok' || status === 'partial';
+
+/**
+ * The budget_tables rows of a document: its tables read (or published
+ * empty), then those found but not read, one per kind (the key), in the
+ * order of the standard set.
+ */
+function tableRows(r: DocumentResult): { kind: string; number: number; title: string; unit: string; empty: boolean; note: string | null; items: number; ref: string; status: TableStatus; reason: string }[] {
+  const rows = (r.normalized?.tables ?? []).map((t) => ({
+    kind: t.kind as string,
+    number: t.number,
+    title: t.title,
+    unit: t.unit,
+    empty: t.publishedEmpty,
+    note: t.emptyNote ?? null,
+    items: t.items.length,
+    ref: formatRef(t.ref),
+    status: (t.publishedEmpty ? 'published_empty' : 'read') as TableStatus,
+    reason: '',
+  }));
+  const kinds = new Set(rows.map((t) => t.kind));
+  for (const t of r.tables) {
+    if (t.status !== 'unreadable' || kinds.has(t.kind)) continue;
+    kinds.add(t.kind);
+    rows.push({ kind: t.kind, number: t.number, title: t.title, unit: t.unit, empty: false, note: null, items: 0, ref: formatRef(t.ref), status: 'unreadable', reason: t.reason });
+  }
+  return rows.sort((a, b) => a.number - b.number);
+}
 
 /** A table holding rows per document, keyed by (doc_key, seq). */
 export interface ChildTable {
@@ -68,23 +117,24 @@ export const CHILD_TABLES: ChildTable[] = [
   },
   {
     name: 'budget_tables',
-    columns: ['table_kind', 'table_no', 'title', 'unit', 'published_empty', 'empty_note', 'line_items', 'source_ref'],
+    columns: ['table_kind', 'table_no', 'title', 'unit', 'published_empty', 'empty_note', 'line_items', 'source_ref', 'status', 'reason'],
     rows: (r, out) => {
-      for (const t of r.normalized?.tables ?? []) {
-        out.push(DOC_KEY_PLACEHOLDER, t.kind, t.number, t.title, t.unit, t.publishedEmpty ? 1 : 0, t.emptyNote ?? null, t.items.length, formatRef(t.ref));
-      }
+      for (const t of tableRows(r)) out.push(DOC_KEY_PLACEHOLDER, t.kind, t.number, t.title, t.unit, t.empty ? 1 : 0, t.note, t.items, t.ref, t.status, t.reason);
     },
   },
   {
     name: 'items',
-    columns: ['seq', 'table_kind', 'side', 'row_no', 'code', 'code_scheme', 'code_level', 'parent_code', 'label', 'measure', 'amount_fen', 'source_ref', 'column_no'],
+    columns: [
+      'seq', 'table_kind', 'side', 'row_no', 'code', 'code_scheme', 'code_level', 'parent_code', 'label', 'measure', 'amount_fen', 'source_ref', 'column_no',
+      'unit_name', 'code_source',
+    ],
     rows: (r, out) => {
       let seq = 0;
       for (const t of r.normalized?.tables ?? []) {
         for (const i of t.items) {
           out.push(
             DOC_KEY_PLACEHOLDER, seq++, t.kind, i.side, i.rowNo, i.code, i.codeScheme, i.codeLevel ?? null, i.parentCode, i.label, i.measure, i.amountFen,
-            formatRef(i.ref), i.column ?? null,
+            formatRef(i.ref), i.column ?? null, i.unitName ?? '', i.codeSource ?? '',
           );
         }
       }
@@ -148,7 +198,7 @@ export const CHILD_TABLES: ChildTable[] = [
 /** The rows of a document as the store writes them. Pure: runs in whichever thread processed the document. */
 export function documentRows(result: DocumentResult): DocumentRows {
   const doc = result.normalized;
-  const read = result.status === 'ok' && doc !== undefined;
+  const read = isRead(result.status) && doc !== undefined;
   const document = [
     result.docId,
     result.sourceFile,
@@ -168,6 +218,7 @@ export function documentRows(result: DocumentResult): DocumentRows {
     result.status,
     result.error,
     result.pipelineVersion,
+    ...HEADLINE_COLUMNS.map((c) => (read ? (result.headlines?.[HEADLINE_FIELDS[c]] ?? null) : null)),
   ];
   const children: Record<string, unknown[]> = {};
   for (const table of CHILD_TABLES) {
@@ -182,7 +233,8 @@ export function documentRows(result: DocumentResult): DocumentRows {
     outcome: {
       status: result.status,
       error: result.error,
-      tables: doc?.tables.length ?? 0,
+      tables: read ? doc.tables.length : 0,
+      unreadableTables: read ? tableRows(result).filter((t) => t.status === 'unreadable').length : 0,
       lineItems: read ? doc.tables.reduce((n, t) => n + t.items.length, 0) : 0,
       warnings: result.messages.filter((m) => m.severity === 'warning').length,
       checks: read ? countBySeverity(result.checks) : undefined,
@@ -201,10 +253,11 @@ export function failedRows(rows: DocumentRows, reason: string, rule: string, sta
   const document = [...rows.document];
   document[STATUS_COLUMN] = 'failed';
   document[ERROR_COLUMN] = reason;
+  for (let i = 0; i < HEADLINE_COLUMNS.length; i++) document[HEADLINES_FROM + i] = null;
   const children: Record<string, unknown[]> = {};
   for (const table of CHILD_TABLES) children[table.name] = table.keptWhenFailed ? [...rows.children[table.name]] : [];
   const messages = children.messages;
   const seq = messages.length / (CHILD_TABLES.find((t) => t.name === 'messages')!.columns.length + 1);
   messages.push(DOC_KEY_PLACEHOLDER, seq, stage, 'error', rule, reason, '');
-  return { docId: rows.docId, document, children, outcome: { ...rows.outcome, status: 'failed', error: reason, tables: 0, lineItems: 0, checks: undefined } };
+  return { docId: rows.docId, document, children, outcome: { ...rows.outcome, status: 'failed', error: reason, tables: 0, unreadableTables: 0, lineItems: 0, checks: undefined } };
 }

@@ -7,11 +7,21 @@ import { createTableSql, datasetViewSql, RECORD_TABLES } from './records.js';
  */
 
 /** Bumped with any change of tables or views: a store of another version is not reused. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** amount_fen (integer 分) → exact 元 text with two decimals, in SQL. */
 export const yuanSql = (fen: string) =>
   `(CASE WHEN ${fen} IS NULL THEN NULL ELSE (CASE WHEN ${fen} < 0 THEN '-' ELSE '' END) || (abs(${fen}) / 100) || '.' || printf('%02d', abs(${fen}) % 100) END)`;
+
+/** The statuses of a document whose tables (some or all) were read: its rows are in the datasets. */
+export const READ_STATUSES = "('ok', 'partial')";
+
+/** The headline figures of a document (documents.*_fen), each exported as *_yuan: see docs/SCHEMA.md. */
+export const HEADLINE_COLUMNS = [
+  'revenue_total_fen', 'expenditure_total_fen', 'basic_fen', 'project_fen', 'general_budget_fen', 'personnel_fen', 'public_fen', 'three_public_fen',
+] as const;
+
+const headlineYuan = (alias: string) => HEADLINE_COLUMNS.map((c) => `${yuanSql(`${alias}.${c}`)} AS ${c.replace(/_fen$/, '_yuan')}`).join(',\n       ');
 
 const RECORDS_DDL = RECORD_TABLES.map((t) => `${createTableSql(t)}\n\n${datasetViewSql(t, yuanSql)}`).join('\n\n');
 
@@ -41,23 +51,35 @@ CREATE TABLE IF NOT EXISTS documents (
   fiscal_year INTEGER,
   budget_scope TEXT NOT NULL DEFAULT '', -- department (部门预算) | unit (单位预算)
   phase TEXT NOT NULL DEFAULT 'budget',  -- budget (预算) | final (决算)
-  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+  -- ok: every standard table published was read; partial: some were not (error names them); failed: none was
+  status TEXT NOT NULL CHECK (status IN ('ok', 'partial', 'failed')),
   error TEXT NOT NULL DEFAULT '',
   pipeline_version TEXT NOT NULL,
+  -- the headline figures in 分, read from the document's own tables (docs/SCHEMA.md); NULL where it has no such cell
+  revenue_total_fen INTEGER,            -- table 1: the revenue side's grand total (收入总计)
+  expenditure_total_fen INTEGER,        -- table 3, 合计 row: total
+  basic_fen INTEGER,                    -- table 3, 合计 row: 基本支出 (人员 + 公用 where only the parts are printed)
+  project_fen INTEGER,                  -- table 3, 合计 row: 项目支出
+  general_budget_fen INTEGER,           -- table 5, 合计 row: total
+  personnel_fen INTEGER,                -- table 6, 合计 row: 人员经费
+  public_fen INTEGER,                   -- table 6, 合计 row: 公用经费
+  three_public_fen INTEGER,             -- table 9: 因公出国(境) + 公务用车购置及运行 + 公务接待
   ingested_at TEXT NOT NULL
 );
 
--- the standard tables found in a document (also those published empty)
+-- the standard tables found in a document read (ok or partial): read, published empty, or not readable
 CREATE TABLE IF NOT EXISTS budget_tables (
   doc_key INTEGER NOT NULL REFERENCES documents(doc_key) ON DELETE CASCADE,
   table_kind TEXT NOT NULL,
   table_no INTEGER NOT NULL,            -- 1..9 in the standard set
-  title TEXT NOT NULL,
-  unit TEXT NOT NULL,                   -- as declared: 元, 千元, 万元
+  title TEXT NOT NULL,                  -- as printed
+  unit TEXT NOT NULL,                   -- as declared: 元, 千元, 万元; '' when not known
   published_empty INTEGER NOT NULL,     -- 1 when published as 空表 and holding no amounts
   empty_note TEXT,
-  line_items INTEGER NOT NULL,
+  line_items INTEGER NOT NULL,          -- 0 for a table not read
   source_ref TEXT NOT NULL,             -- where the title stands
+  status TEXT NOT NULL CHECK (status IN ('read', 'published_empty', 'unreadable')),
+  reason TEXT NOT NULL DEFAULT '',      -- why it could not be read; '' otherwise
   PRIMARY KEY (doc_key, table_kind)
 ) WITHOUT ROWID;
 
@@ -77,6 +99,8 @@ CREATE TABLE IF NOT EXISTS items (
   amount_fen INTEGER NOT NULL,          -- exact amount in 分, never a float
   source_ref TEXT NOT NULL,             -- L123 | p4 | t5r7
   column_no INTEGER,                    -- 栏次 number of the column, where numbered
+  unit_name TEXT NOT NULL DEFAULT '',   -- the 预算单位 whose block of rows it stands in, for tables printed per unit
+  code_source TEXT NOT NULL DEFAULT '', -- published | label | list | '' (no code)
   PRIMARY KEY (doc_key, seq)
 ) WITHOUT ROWID;
 
@@ -162,12 +186,12 @@ DROP VIEW IF EXISTS line_items;
 CREATE VIEW line_items AS
 SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department_name, d.fiscal_year,
        i.table_kind, i.side, i.row_no, i.code, i.code_scheme, i.code_level, i.parent_code, i.label, i.measure,
-       ${yuanSql('i.amount_fen')} AS amount_yuan, t.unit AS source_unit, i.source_ref,
+       ${yuanSql('i.amount_fen')} AS amount_yuan, t.unit AS source_unit, i.source_ref, i.unit_name, i.code_source,
        i.amount_fen, i.seq
 FROM items i
 JOIN documents d ON d.doc_key = i.doc_key
 JOIN budget_tables t ON t.doc_key = i.doc_key AND t.table_kind = i.table_kind
-WHERE d.status = 'ok';
+WHERE d.status IN ${READ_STATUSES};
 
 DROP VIEW IF EXISTS document_messages;
 CREATE VIEW document_messages AS
@@ -178,39 +202,30 @@ DROP VIEW IF EXISTS departments;
 CREATE VIEW departments AS
 SELECT department_key, max(region) AS region, department_code, max(department_name) AS department_name,
        count(*) AS documents, count(DISTINCT fiscal_year) AS years, min(fiscal_year) AS first_year, max(fiscal_year) AS last_year
-FROM documents WHERE status = 'ok'
+FROM documents WHERE status IN ${READ_STATUSES}
 GROUP BY department_key;
 
 -- one row per department and year, with its headline totals, from one chosen document
 DROP VIEW IF EXISTS department_years;
 CREATE VIEW department_years AS
 WITH candidates AS (
-  SELECT d.doc_key, d.doc_id, d.department_key, d.region, d.department_code, d.department_name, d.fiscal_year, d.source_file,
-         d.published_date, d.ingested_at,
+  SELECT d.*,
          (SELECT count(*) FROM checks c WHERE c.doc_key = d.doc_key AND c.severity = 'error') AS check_errors,
+         (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key AND t.status = 'unreadable') AS tables_unreadable,
          (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS line_items
-  FROM documents d WHERE d.status = 'ok' AND d.fiscal_year IS NOT NULL
+  FROM documents d WHERE d.status IN ${READ_STATUSES} AND d.fiscal_year IS NOT NULL
 ), ranked AS (
   SELECT candidates.*,
          row_number() OVER (PARTITION BY department_key, fiscal_year
-                            ORDER BY check_errors, line_items DESC, published_date DESC, ingested_at DESC, doc_id) AS rank,
+                            ORDER BY check_errors, tables_unreadable, line_items DESC, published_date DESC, ingested_at DESC, doc_id) AS rank,
          count(*) OVER (PARTITION BY department_key, fiscal_year) AS documents
   FROM candidates
-), total AS (
-  SELECT doc_key, table_kind, measure, amount_fen FROM items WHERE code = '' AND label IN ('合计', '收入总计', '“三公”经费小计')
 )
 SELECT r.department_key, r.region, r.department_code, r.department_name, r.fiscal_year, r.doc_id, r.source_file, r.documents,
        CASE WHEN r.documents = 1 THEN 'the only document for this department and year'
-            ELSE 'chosen among ' || r.documents || ' documents: fewest validation errors, then most line items, then the latest publication date, then the latest ingest' END AS chosen_because,
+            ELSE 'chosen among ' || r.documents || ' documents: fewest validation errors, then fewest tables not read, then most line items, then the latest publication date, then the latest ingest' END AS chosen_because,
        r.check_errors,
-       ${yuanSql("(SELECT amount_fen FROM items i WHERE i.doc_key = r.doc_key AND i.table_kind = 'revenue_expenditure_summary' AND i.side = 'revenue' AND i.label = '收入总计')")} AS revenue_total_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'expenditure' AND t.measure = 'total')")} AS expenditure_total_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'expenditure' AND t.measure = 'basic')")} AS basic_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'expenditure' AND t.measure = 'project')")} AS project_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'general_budget_expenditure' AND t.measure = 'total')")} AS general_budget_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'general_budget_basic_expenditure' AND t.measure = 'personnel')")} AS personnel_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'general_budget_basic_expenditure' AND t.measure = 'public')")} AS public_yuan,
-       ${yuanSql("(SELECT amount_fen FROM total t WHERE t.doc_key = r.doc_key AND t.table_kind = 'three_public' AND t.measure = 'total' ORDER BY t.amount_fen DESC LIMIT 1)")} AS three_public_yuan
+       ${headlineYuan('r')}
 FROM ranked r WHERE r.rank = 1;
 
 DROP VIEW IF EXISTS documents_dataset;
@@ -219,8 +234,18 @@ SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department
        d.budget_scope, d.phase, d.status, d.error, d.region, d.department_key, d.source_url, d.published_date,
        (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key) AS tables,
        (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS line_items,
-       d.size_bytes, d.pages, d.source_path, d.ingested_at, d.pipeline_version
+       d.size_bytes, d.pages, d.source_path, d.ingested_at, d.pipeline_version,
+       (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key AND t.status <> 'unreadable') AS tables_read,
+       (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key AND t.status = 'unreadable') AS tables_unreadable,
+       ${headlineYuan('d')}
 FROM documents d;
+
+-- one row per standard table found in a document read (ok or partial), read or not
+DROP VIEW IF EXISTS tables_dataset;
+CREATE VIEW tables_dataset AS
+SELECT d.doc_id, d.source_file, d.department_code, d.department_name, d.fiscal_year, t.table_kind, t.table_no, t.title,
+       t.status, t.reason, t.unit, t.line_items, t.source_ref, t.empty_note
+FROM budget_tables t JOIN documents d ON d.doc_key = t.doc_key;
 
 ${RECORDS_DDL}
 `;
