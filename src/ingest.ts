@@ -4,7 +4,7 @@ import PQueue from 'p-queue';
 import { failedDocument, PIPELINE_VERSION, processToRows, readSource, sha256, type SourceInfo } from './pipeline.js';
 import { parseCsv } from './store/csv.js';
 import { inShard, type Shard } from './store/merge.js';
-import { documentRows, failedRows, type DocumentOutcome, type DocumentRows } from './store/rows.js';
+import { documentRows, failedRows, isRead, type DocumentOutcome, type DocumentRows } from './store/rows.js';
 import { Store } from './store/store.js';
 import { WorkerPool } from './workers.js';
 
@@ -77,7 +77,7 @@ export interface IngestSummary {
   /** Files listed. */
   files: number;
   ok: number;
-  /** Documents of which some standard tables were read and others not. */
+  /** Documents of which some standard tables were read and others not: what was read is stored. */
   partial: number;
   failed: number;
   /** Already stored (duplicates included). */
@@ -86,8 +86,14 @@ export interface IngestSummary {
   duplicates: number;
   /** Files of other shards, left to them. */
   elsewhere: number;
+  /** Standard tables read, of the documents read (ok and partial). */
   tables: number;
+  /** Standard tables found but not read, of the partial documents. */
+  unreadableTables: number;
+  /** Line items stored, of the documents read (ok and partial). */
   lineItems: number;
+  /** Of those, the partial documents' share. */
+  partialTables: { read: number; lineItems: number };
   pages: number;
   /** Checks of the documents read, by severity. */
   checks: { ok: number; rounding: number; error: number };
@@ -171,8 +177,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   // enough documents in flight that every worker has the next one in hand (see WorkerPool)
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 3 + 1) });
   const summary: IngestSummary = {
-    outcomes: [], files: files.length, ok: 0, partial: 0, failed: 0, unchanged: 0, duplicates: 0, elsewhere: 0, tables: 0, lineItems: 0, pages: 0,
-    checks: { ok: 0, rounding: 0, error: 0 }, warned: 0, elapsedMs: 0,
+    outcomes: [], files: files.length, ok: 0, partial: 0, failed: 0, unchanged: 0, duplicates: 0, elsewhere: 0, tables: 0, unreadableTables: 0, lineItems: 0,
+    partialTables: { read: 0, lineItems: 0 }, pages: 0, checks: { ok: 0, rounding: 0, error: 0 }, warned: 0, elapsedMs: 0,
   };
   // by the file's index: documents finish out of order, the summary lists them in order
   const kept: FileOutcome[] = [];
@@ -181,13 +187,19 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     summary[outcome.status]++;
     if (outcome.duplicateOf !== undefined) summary.duplicates++;
     summary.tables += outcome.tables;
+    summary.unreadableTables += outcome.unreadableTables ?? 0;
     summary.lineItems += outcome.lineItems;
+    if (outcome.status === 'partial') {
+      summary.partialTables.read += outcome.tables;
+      summary.partialTables.lineItems += outcome.lineItems;
+    }
     summary.pages += outcome.pages ?? 0;
     for (const severity of ['ok', 'rounding', 'error'] as const) summary.checks[severity] += outcome.checks?.[severity] ?? 0;
     const warned = outcome.status === 'ok' && outcome.warnings > 0;
     if (warned) summary.warned++;
     const notable = warned || outcome.duplicateOf !== undefined || (outcome.checks?.rounding ?? 0) + (outcome.checks?.error ?? 0) > 0;
-    if (options.outcomes !== 'notable' || outcome.status === 'failed') kept[index] = outcome;
+    // failed and partial documents are always kept: they are the ones to look at
+    if (options.outcomes !== 'notable' || outcome.status === 'failed' || outcome.status === 'partial') kept[index] = outcome;
     else if (notable && notableKept++ < NOTABLE_OUTCOMES) kept[index] = outcome;
   };
   const inThisRun = new Map<string, string>();
@@ -202,7 +214,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     if (twin !== undefined) return left('unchanged', twin);
     inThisRun.set(docId, path);
     const stored = options.force ? undefined : store.stored(docId);
-    if (stored?.status === 'ok' && stored.pipelineVersion === PIPELINE_VERSION) return left('unchanged');
+    // a document read (in full or in part) by this pipeline version would be read the same again; a failed one is tried again
+    if (stored && isRead(stored.status) && stored.pipelineVersion === PIPELINE_VERSION) return left('unchanged');
     const source = manifest?.get(resolve(path)) ?? manifest?.get(basename(path));
     let rows: DocumentRows;
     if (bytes.length > maxBytes) {

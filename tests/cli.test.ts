@@ -64,12 +64,13 @@ describe('the yusuan command', () => {
     expect(yusuan('trace', '--db', db, '000_313ba343419bd952.txt', 'general_budget_expenditure', '9999999').stderr).toMatch(/no line item/);
   });
 
-  it('validates: counts per document, exit 0 when no check fails', () => {
+  it('validates: counts and tables per document; exit 1 for the failed file though no check fails', () => {
     const run = yusuan('validate', '--db', db);
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/004_bd07757d433d15de\.txt: \d+ ok, 15 rounding, 0 error/);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/004_bd07757d433d15de\.txt: \d+ ok, 15 rounding, 0 error\n {2}tables\s+read 1 2 3 4 5 6; empty 7 8 9\n/);
+    expect(run.stdout).toContain('empty.txt: failed: the file is empty');
     const json = JSON.parse(yusuan('validate', '--db', db, '--json').stdout);
-    expect(json).toHaveLength(5);
+    expect(json).toHaveLength(6);
   });
 
   it('validate exits 1 and names the position of a wrong number', () => {

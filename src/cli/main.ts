@@ -40,7 +40,13 @@ function printSummary(summary: IngestSummary, db: string): void {
     if (total > LISTED) out.write(`  … and ${total - LISTED} more; all of them: yusuan query "${rest}"\n`);
   };
   out.write(`Ingested ${summary.files} file(s) into ${db} in ${seconds} s\n`);
-  out.write(`  ok         ${summary.ok} document(s), ${summary.tables} table(s), ${summary.lineItems} line item(s)\n`);
+  const partial = summary.partialTables;
+  out.write(`  ok         ${summary.ok} document(s), ${summary.tables - partial.read} table(s), ${summary.lineItems - partial.lineItems} line item(s)\n`);
+  if (summary.partial > 0) {
+    out.write(
+      `  partial    ${summary.partial} document(s), ${partial.read} table(s) read and ${summary.unreadableTables} not, ${partial.lineItems} line item(s)\n`,
+    );
+  }
   const kept = summary.unchanged - summary.duplicates;
   if (kept > 0) out.write(`  unchanged  ${kept} document(s) already stored, left as they were\n`);
   if (summary.duplicates > 0) out.write(`  duplicates ${summary.duplicates} file(s) with the same content as another file of this run, stored once\n`);
@@ -52,6 +58,13 @@ function printSummary(summary: IngestSummary, db: string): void {
     summary.failed,
     (o) => o.error,
     "SELECT source_path, error FROM documents WHERE status = 'failed'",
+  );
+  list(
+    'These files were read in part (what was read is in the dataset; these tables are not):',
+    summary.outcomes.filter((o) => o.status === 'partial'),
+    summary.partial,
+    (o) => o.error,
+    "SELECT source_file, table_no, title, reason FROM tables_dataset WHERE status = 'unreadable'",
   );
   const { checks } = summary;
   if (checks.ok + checks.rounding + checks.error > 0) {
@@ -84,6 +97,8 @@ cores; 0 reads in the main thread). A document taking longer than
 published_date, recorded with each document.
 --shard i/n: only the documents of shard i of n (split by sha256), so that
 n machines can ingest disjoint parts; \`yusuan merge\` joins their databases.
+A document of which some standard tables cannot be read is stored as
+partial: the tables read, and the reason for the others.
 Exit status 1 when any document failed; all the others are stored anyway.`,
     options: {
       ...dbOption,
@@ -227,13 +242,16 @@ is left as it is.`,
     },
   },
   validate: {
-    summary: 'report the checks of the tables\' identities, per document',
+    summary: 'report per document which tables were read and the checks of their identities',
     usage: `yusuan validate [--db ${DEFAULT_DB}] [--json] [--all]
 
-Per document: how many checks passed (ok), differ within rounding, or fail
-(error), each error with where it stands in the source (L123 / p4 / t5r7).
+Per document: its status (ok, partial, failed), which of the nine standard
+tables were read, published empty, not readable (with the reason) or not
+found; how many checks passed (ok), differ within rounding, or fail (error),
+each error with where it stands in the source (L123 / p4 / t5r7).
 --all lists the rounding differences too; --json prints everything as JSON.
-Exit status 1 when any check is an error.`,
+Exit status 1 when any check is an error, or any document failed or was
+read only in part.`,
     options: { ...dbOption, json: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } },
     async run(values) {
       const store = openExisting(String(values.db));
@@ -241,7 +259,7 @@ Exit status 1 when any check is an error.`,
         const report = validationReport(store);
         if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else process.stdout.write(formatValidation(report, Boolean(values.all)));
-        return report.some((d) => d.error > 0) ? 1 : 0;
+        return report.some((d) => d.error > 0 || d.status !== 'ok') ? 1 : 0;
       } finally {
         store.close();
       }
@@ -283,6 +301,12 @@ Example: yusuan trace 000_313ba343419bd952.txt general_budget_expenditure 201030
 interface DocumentValidation {
   docId: string;
   sourceFile: string;
+  /** ok, partial or failed. */
+  status: string;
+  /** Why it failed, or which tables of a partial document were not read. */
+  reason: string;
+  /** The standard tables found (none for a failed document), in the order of the set. */
+  tables: { tableNo: number; tableKind: string; title: string; status: string; reason: string; lineItems: number }[];
   ok: number;
   rounding: number;
   error: number;
@@ -292,30 +316,66 @@ interface DocumentValidation {
 function validationReport(store: Store): DocumentValidation[] {
   const docs = store.db
     .prepare(
-      `SELECT d.doc_id AS docId, d.source_file AS sourceFile,
+      `SELECT d.doc_key AS docKey, d.doc_id AS docId, d.source_file AS sourceFile, d.status, d.error AS reason,
               sum(c.severity = 'ok') AS ok, sum(c.severity = 'rounding') AS rounding, sum(c.severity = 'error') AS error
-       FROM documents d LEFT JOIN checks c ON c.doc_key = d.doc_key WHERE d.status = 'ok'
+       FROM documents d LEFT JOIN checks c ON c.doc_key = d.doc_key
        GROUP BY d.doc_key ORDER BY d.source_file, d.doc_id`,
     )
-    .all() as DocumentValidation[];
+    .all() as (DocumentValidation & { docKey: number })[];
+  const tables = store.db.prepare(
+    `SELECT table_no AS tableNo, table_kind AS tableKind, title, status, reason, line_items AS lineItems
+     FROM budget_tables WHERE doc_key = ? ORDER BY table_no`,
+  );
   const problems = store.db.prepare(
     `SELECT severity, rule, source_ref AS sourceRef, message FROM checks
-     WHERE doc_key = (SELECT doc_key FROM documents WHERE doc_id = ?) AND severity <> 'ok' ORDER BY severity = 'rounding', seq`,
+     WHERE doc_key = ? AND severity <> 'ok' ORDER BY severity = 'rounding', seq`,
   );
-  return docs.map((d) => ({ ...d, ok: d.ok ?? 0, rounding: d.rounding ?? 0, error: d.error ?? 0, problems: problems.all(d.docId) as DocumentValidation['problems'] }));
+  return docs.map(({ docKey, ...d }) => ({
+    ...d,
+    tables: tables.all(docKey) as DocumentValidation['tables'],
+    ok: d.ok ?? 0,
+    rounding: d.rounding ?? 0,
+    error: d.error ?? 0,
+    problems: problems.all(docKey) as DocumentValidation['problems'],
+  }));
+}
+
+/** The nine standard tables of a document by what became of them: `read 1 2 3 4 5 6 9; empty 7 8`. */
+function tableLine(d: DocumentValidation): string {
+  const numbers = (status: string) => d.tables.filter((t) => t.status === status).map((t) => t.tableNo);
+  const found = new Set(d.tables.map((t) => t.tableNo));
+  const missing = [1, 2, 3, 4, 5, 6, 7, 8, 9].filter((n) => !found.has(n));
+  const parts: [string, number[]][] = [['read', numbers('read')], ['empty', numbers('published_empty')], ['unreadable', numbers('unreadable')], ['not found', missing]];
+  return parts.filter(([, n]) => n.length > 0).map(([what, n]) => `${what} ${n.join(' ')}`).join('; ');
 }
 
 function formatValidation(report: DocumentValidation[], all: boolean): string {
   const lines: string[] = [];
   for (const d of report) {
-    lines.push(`${d.sourceFile}: ${d.ok} ok, ${d.rounding} rounding, ${d.error} error`);
+    if (d.status === 'failed') {
+      lines.push(`${d.sourceFile}: failed: ${d.reason}`);
+      continue;
+    }
+    lines.push(`${d.sourceFile}: ${d.ok} ok, ${d.rounding} rounding, ${d.error} error${d.status === 'partial' ? ' (partial: not every table was read)' : ''}`);
+    lines.push(`  tables   ${tableLine(d)}`);
+    for (const t of d.tables) {
+      if (t.status !== 'unreadable') continue;
+      // the reason often names its table already
+      const named = `table ${t.tableNo} (${t.title}): `;
+      lines.push(`  table ${t.tableNo} (${t.title}) not read: ${t.reason.startsWith(named) ? t.reason.slice(named.length) : t.reason}`);
+    }
     for (const p of d.problems) {
       if (p.severity === 'error' || all) lines.push(`  ${p.severity.padEnd(8)} ${(p.sourceRef || '-').padEnd(7)} ${p.message}`);
     }
   }
   const errors = report.reduce((n, d) => n + d.error, 0);
   const roundings = report.reduce((n, d) => n + d.rounding, 0);
-  lines.push('', `${report.length} document(s): ${errors} error(s), ${roundings} rounding difference(s)${roundings > 0 && !all ? ' (--all lists them)' : ''}`);
+  const count = (status: string) => report.filter((d) => d.status === status).length;
+  const incomplete = [count('partial') > 0 ? `${count('partial')} read in part` : '', count('failed') > 0 ? `${count('failed')} failed` : ''].filter(Boolean);
+  lines.push(
+    '',
+    `${report.length} document(s)${incomplete.length > 0 ? ` (${incomplete.join(', ')})` : ''}: ${errors} error(s), ${roundings} rounding difference(s)${roundings > 0 && !all ? ' (--all lists them)' : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
