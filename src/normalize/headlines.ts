@@ -18,8 +18,9 @@ const TABLE_TOTALS = ['合计', '总计', '支出合计', '支出总计', '本�
 function totalRow(table: NormalizedTable | undefined, labels: string[], side: 'revenue' | 'expenditure'): LineItem[] {
   if (!table) return [];
   const coded = table.items.filter((i) => i.side === side && i.code === '');
-  // the table's own total before a unit's (a table printed per 预算单位 repeats 合计 in each block)
-  const candidates = [...coded.filter((i) => i.unitName === ''), ...coded.filter((i) => i.unitName !== '')];
+  // the table's own total; a unit's only where the table prints one unit (a table printed per 预算单位 has a 合计 per block)
+  const units = new Set(table.items.map((i) => i.unitName).filter((u) => u !== ''));
+  const candidates = [...coded.filter((i) => i.unitName === ''), ...(units.size === 1 ? coded.filter((i) => i.unitName !== '') : [])];
   for (const label of labels) {
     const first = candidates.find((i) => i.label === label);
     if (first) return rowOf(candidates, first);

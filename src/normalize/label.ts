@@ -7,7 +7,8 @@ const CHINESE_NUMERAL = '[一二三四五六七八九十百零〇两]+';
 const LEADING_ENUMERATORS = [
   new RegExp(`^${CHINESE_NUMERAL}、`), // 一、 … 二十六、
   new RegExp(`^\\(${CHINESE_NUMERAL}\\)`), // (一) after NFKC turned （一） into (一)
-  /^\d+[.、]/, // 1. / 1、
+  /^\d+[.、](?!\d)/, // 1. / 1、 (not 1.5)
+  /^\(\d+\)/, // (1) after NFKC (schema v2)
   /^其中:/, // 其中： after NFKC
 ];
 
@@ -85,5 +86,6 @@ export const normalizeLabel = memoized((text: string): string => {
       }
     }
   }
-  return label;
+  // 总计： (schema v2): a trailing colon is the print's, not the label's
+  return label.endsWith(':') && label.length > 1 ? label.slice(0, -1) : label;
 });

@@ -1,5 +1,6 @@
 import type { Message, SourceRef } from '../ir.js';
 import type { RecognizedDocument, RecognizedTable } from '../recognize/document.js';
+import { periodSuffix } from '../recognize/columns.js';
 import { isUnitTitle } from '../recognize/titles.js';
 import type { Side, TableKind } from '../recognize/kinds.js';
 import { AmountError, parseAmount, toFen } from './amount.js';
@@ -85,7 +86,7 @@ const CARRYOVER_END = '收入总计';
 
 const SIDES = ['revenue', 'expenditure'] as const;
 
-function normalizeTable(table: RecognizedTable, messages: Message[]): NormalizedTable | undefined {
+function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear: number | undefined): NormalizedTable | undefined {
   const { spec } = table;
   const where = `table ${spec.number} (${table.title})`;
   const error = (rule: string, text: string, ref: SourceRef) =>
@@ -126,7 +127,10 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
     const rowNo = table.rowNoPosition === undefined || table.rowNoPosition < 0 ? '' : compact(cells[table.rowNoPosition]?.text ?? '');
     for (const { side, block } of records) {
       let rawLabel = '';
+      let altLabel = '';
       let unitName = '';
+      /** The row's period suffix; undefined for a period yusuan cannot place. */
+      let period: string | undefined = '';
       let rawCode = '';
       const codeParts: string[] = [];
       const amounts: { measure: string; text: string; ref: SourceRef; column?: number; label?: string }[] = [];
@@ -144,6 +148,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
         if (role.role === 'label') rawLabel = cell.text;
         // the 合计 row of a table printed per unit is the table's, not a unit's
         else if (role.role === 'unit') unitName = /^(?:合计|总计)$/.test(compact(cell.text)) ? '' : cell.text.trim();
+        else if (role.role === 'alt-label') altLabel ||= cell?.text ?? '';
+        else if (role.role === 'period') period = periodSuffix(cell?.text ?? '', fiscalYear);
         else if (role.role === 'code' && role.part !== undefined) codeParts[role.part] = cell.text;
         else if (role.role === 'code') rawCode = cell.text;
         else if (role.role === 'labelled-measure') amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, label: role.label });
@@ -154,6 +160,12 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
         // a 合计 row writes its label across the code columns
         if (joined === undefined) rawLabel ||= codeParts.join('');
         else rawCode = joined;
+      }
+      // 合 计 in the column of the classification not kept
+      if (rawLabel.trim() === '' && altLabel.trim() !== '' && !/\d/.test(altLabel)) rawLabel = altLabel;
+      if (period === undefined) {
+        warn('unknown-period', `a row's period is not one yusuan can place beside the fiscal year ${fiscalYear ?? '(unknown)'}; its amounts are not in the dataset`, row.ref);
+        continue;
       }
       let codeSource: LineItem['codeSource'] = '';
       // a code cell holding the label (合 计 written across the code columns)
@@ -171,6 +183,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
         }
       } else codeSource = 'published';
       // a table printed per 预算单位 without a label column: the row is the unit
+      // a unit's row with neither code nor label heads its block: the unit's 合计 (深圳's 预算单位 rows)
+      if (rawLabel.trim() === '' && rawCode.trim() === '' && hasLabelColumn && unitName !== '') rawLabel = '合计';
       if (rawLabel.trim() === '' && rawCode.trim() === '' && !hasLabelColumn) {
         const unitCell = table.columns.findIndex((c) => c?.role === 'unit' && c.side === side && (c.block ?? 0) === block);
         if (unitCell >= 0) rawLabel = cells[unitCell]?.text ?? '';
@@ -224,7 +238,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[]): Normalized
           codeLevel: own ? undefined : info?.level,
           parentCode: own ? '' : (info?.parent ?? ''),
           label: amount.label ?? label,
-          measure: amount.measure,
+          measure: amount.measure + period,
           amountFen,
           decimals: decimalsOf(parsed.digits),
           ref: amount.ref,
@@ -281,7 +295,7 @@ export function normalize(doc: RecognizedDocument): NormalizedDocument {
   const unreadable: UnreadableTable[] = [...doc.unreadable];
   for (const table of doc.tables) {
     const before = messages.length;
-    const normalized = normalizeTable(table, messages);
+    const normalized = normalizeTable(table, messages, doc.fiscalYear);
     const errors = messages.slice(before).filter((m) => m.severity === 'error');
     if (normalized && errors.length === 0) {
       tables.push(normalized);

@@ -10,8 +10,10 @@ import type { ColumnRole, Side, TableKind } from './kinds.js';
  */
 
 /** What a header text may say about a column that holds no amounts. */
-const ROW_NUMBER = /^(?:序号|栏次|行次|\*+|编号|年度)$/;
-const IGNORED = /^(?:备注|说明|单位:?万?元)$/;
+const ROW_NUMBER = /^(?:序号|栏次|行次|\*+|编号)$/;
+const IGNORED = /^(?:备注|说明|单位:?万?元)$|%|百分比|比例$|率$/;
+/** A column saying which period a row is (年度: 2025年 | 2026年 | 增减变化金额): the rows of a table printed per year. */
+const PERIOD = /^(?:年度|年份|时间)$/;
 const UNIT = /^(?:预算)?(?:部门\(单位\)|单位|部门)(?:名称|编码|代码)?$|^预算单位$|^单位名称$/;
 const CODE_PART: Record<string, number> = { 类: 0, 款: 1, 项: 2 };
 const CODE = /(?:编码|代码)$/;
@@ -32,7 +34,6 @@ const MEASURE_CONCEPTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^人员(?:经费|支出)(?:支出)?$/, 'personnel'],
   [/^(?:日常)?公用(?:经费|支出)(?:支出)?$/, 'public'],
   [/^项目支出(?:总数|小计|合计)?$|^专项业务经费(?:支出)?$/, 'project'],
-  [/^扣除基建项目后(?:预算数)?$/, 'project_excluding_capital_construction'],
   [/^(?:事业单位)?经营支出$/, 'operating'],
   [/^上[缴解]上级支出$/, 'remit_to_superior'],
   [/^对附属单位补助支出$/, 'subsidy_to_affiliates'],
@@ -63,9 +64,11 @@ const MEASURE_CONCEPTS: ReadonlyArray<readonly [RegExp, string]> = [
 const GROUPS: ReadonlyArray<readonly [RegExp, string]> = [[/^上年(?:结转|结余)(?:结余|结转|资金)?$|^上年结余[、,]?结转$/, 'carryover']];
 /** Parents under which 小计 is the current year's subtotal. */
 const CURRENT_YEAR = /^(?:本年收入|当年预算)$/;
+/** Leaves that qualify their parent's concept: 项目支出/扣除基建项目后预算数 is project_excluding_capital_construction. */
+const MODIFIERS: ReadonlyArray<readonly [RegExp, string]> = [[/^扣除(?:中央)?基建(?:项目|投资)后(?:预算数|执行数)?$/, 'excluding_capital_construction']];
 
 /** A comparison column: last year's budget or outturn, or the change; never the year's own amount. */
-function comparisonOf(path: string[], fiscalYear: number | undefined): '' | '_prior_budget' | '_prior_actual' | '_change' {
+export function comparisonOf(path: string[], fiscalYear: number | undefined): '' | '_prior_budget' | '_prior_actual' | '_change' {
   const text = path.join('/');
   if (/增减|增长|变动|比上年|同比|增幅/.test(text)) return '_change';
   const priorYear = /(\d{4})年/.exec(text);
@@ -86,7 +89,9 @@ export function headerText(text: string): string {
 
 /** The transposed "三公" table (one row, its items as columns): header path → the row label it stands for. */
 const THREE_PUBLIC_ITEMS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^(?:“?三公”?经费(?:预算数|支出)?\/)?合计$|三公经费(?:财政拨款)?(?:预算)?(?:合计|小计|总额|总计)?$/, '“三公”经费小计'],
+  [/三公经费(?:财政拨款)?(?:预算)?(?:合计|小计|总额|总计)?$/, '“三公”经费小计'],
+  // a bare 合计 may count 会议费 and 培训费 in (西安, 江苏): not the "三公" subtotal
+  [/^(?:合计|总计)$/, '合计'],
   [/因公出国\(境\)(?:费用?|经费)?$/, '因公出国(境)费'],
   [/公务接待费$/, '公务接待费'],
   [/公务用车购置及运[行维]*(?:护)?费\/小计$|^公务用车购置及运[行维]*(?:护)?费$|公务用车(?:购置及运行维护费|购置及运维费)\/(?:小计|合计)$/, '公务用车购置及运维费'],
@@ -167,6 +172,9 @@ export function measureOfPath(path: string[], kind: TableKind, side: Side, fisca
   let concept: string | undefined;
   let group = '';
   let currentYear = false;
+  const modifier = MODIFIERS.find(([pattern]) => pattern.test(texts.at(-1) ?? ''));
+  if (modifier) texts.pop();
+  const modified = (key: string) => (modifier ? `${key.replace(/_(?:prior_budget|prior_actual|change)$/, '')}_${modifier[1]}${suffix}` : key);
   // from the leaf up: the first text with a concept of its own decides; parents may group it
   for (let i = texts.length - 1; i >= 0; i--) {
     const text = texts[i];
@@ -185,20 +193,21 @@ export function measureOfPath(path: string[], kind: TableKind, side: Side, fisca
     // a text the vocabulary does not know, where it would decide: not a column yusuan can place
     if (concept === undefined) return undefined;
   }
-  if (group !== '' && group !== concept) return concept === undefined ? group + suffix : `${group}_${concept}${suffix}`;
+  if (group !== '' && group !== concept) return modified(concept === undefined ? group + suffix : `${group}_${concept}${suffix}`);
   if (concept === undefined) {
-    if (currentYear && kind === 'revenue') return `current_year_subtotal${suffix}`;
+    // 本年收入/小计, 当年预算/小计: the year's own, without the balance carried over
+    if (currentYear && !KIND_COLUMNS[kind].amount[side]?.startsWith('amount')) return modified(`current_year_subtotal${suffix}`);
     const amount = KIND_COLUMNS[kind].amount[side];
-    return amount === undefined ? undefined : amount + suffix;
+    return amount === undefined ? undefined : modified(amount + suffix);
   }
-  return concept + suffix;
+  return modified(concept + suffix);
 }
 
 const PLAIN_WORDS = /^(?:收入|支出|收入项目|支出项目|项目|科目)$/;
 const SIDE_WORDS = /^(?:本年)?(?:财政拨款)?(?:收入|支出)$/;
 /** A label or code header that a merged cell carried into an amount column's path. */
 const LABEL_WORDS = /^(?:科目名称|科目编码|科目代码|功能分类科目|经济分类科目)$/;
-const COMPARISON_WORDS = /^上年(?:预算|执行|决算)|增减|增长|变动|比上年|同比|增幅|^\d{4}年?(?:预算|执行|决算)?数?$/;
+const COMPARISON_WORDS = /^上年(?:预算|执行|决算)|增减|增长|变动|比上年|同比|增幅|^执行数$|^预算数?比|比\d{4}年|^\d{4}年?(?:预算|执行|决算)?数?$/;
 
 /** Parents that only restate what the table is (一般公共预算支出, 本年政府性基金预算支出, 部门预算支出经济分类科目). */
 function isSubject(text: string, kind: TableKind): boolean {
@@ -208,29 +217,48 @@ function isSubject(text: string, kind: TableKind): boolean {
   return /^(?:功能分类|经济分类|部门预算)?(?:科目)?$/.test(text) || /^(?:预算数|决算数|金额|部门预算|单位预算)$/.test(text);
 }
 
-export type ColumnReading = { role: 'row-number' } | { role: 'ignored' } | { role: 'unit' } | { role: 'code'; part?: number } | { role: 'label'; economic: boolean } | { role: 'amount'; path: string[] };
+export type ColumnReading = { role: 'period' } | { role: 'row-number' } | { role: 'ignored' } | { role: 'unit' } | { role: 'code'; part?: number } | { role: 'label'; economic: boolean; header: string } | { role: 'amount'; path: string[] };
 
 /** What one column is, from its header path. */
 export function readColumn(path: string[]): ColumnReading | undefined {
   const leaf = headerText(path.at(-1) ?? '');
   if (leaf === '') return undefined;
   if (ROW_NUMBER.test(leaf)) return { role: 'row-number' };
+  if (PERIOD.test(leaf)) return { role: 'period' };
   if (IGNORED.test(leaf)) return { role: 'ignored' };
   if (UNIT.test(leaf)) return { role: 'unit' };
   if (leaf in CODE_PART) return { role: 'code', part: CODE_PART[leaf] };
   if (CODE.test(leaf)) return { role: 'code' };
   if (LABEL.test(leaf) && !/支出$|收入$/.test(leaf.replace(/^(?:收入|支出)(?:项目)?$/, ''))) {
-    return { role: 'label', economic: ECONOMIC_LABEL.test(path.map(headerText).join('/')) };
+    const header = path.map(headerText).join('/');
+    return { role: 'label', economic: ECONOMIC_LABEL.test(header), header };
   }
   return { role: 'amount', path: path.map(compact) };
 }
 
-/** The transposed "三公" table: the row label a column stands for, from its header path. */
+/** The transposed "三公" table: the row label a column stands for, from its header path (the most specific text, from the leaf up). */
 export function threePublicItem(path: string[]): string | undefined {
-  const texts = path.map(headerText).filter((t) => !/^(?:“?三公”?经费)?(?:预算数|支出|预算)?$/.test(t) || t === '合计');
-  const joined = texts.join('/');
-  for (const [pattern, label] of THREE_PUBLIC_ITEMS) {
-    if (pattern.test(joined) || pattern.test(texts.at(-1) ?? '')) return label;
+  for (let i = path.length - 1; i >= 0; i--) {
+    const text = headerText(path[i]);
+    const hit = THREE_PUBLIC_ITEMS.find(([pattern]) => pattern.test(text));
+    if (hit) return hit[1];
   }
   return undefined;
+}
+
+/** The texts of a header path that are not its "三公" item: what says the measure (一般公共预算, 2025年). */
+export const withoutThreePublicItem = (path: string[]) => path.filter((t) => threePublicItem([t]) === undefined);
+
+/**
+ * A row's period, where a column says it (年度: 2025年 | 2026年 | 增减变化金额):
+ * the measure suffix of the row's amounts, as comparisonOf gives for a column.
+ */
+export function periodSuffix(text: string, fiscalYear: number | undefined): string | undefined {
+  const t = compact(text);
+  if (t === '') return '';
+  if (/增减|变化|变动|增长/.test(t)) return '_change';
+  const year = /^(\d{4})年?(?:度)?(?:预算数?|执行数?)?$/.exec(t);
+  if (!year) return /^(?:上年|上年度)/.test(t) ? '_prior_budget' : /^(?:本年|当年|本年度)/.test(t) ? '' : undefined;
+  if (fiscalYear === undefined || Number(year[1]) === fiscalYear) return '';
+  return Number(year[1]) < fiscalYear ? (/执行/.test(t) ? '_prior_actual' : '_prior_budget') : undefined;
 }

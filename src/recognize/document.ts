@@ -3,7 +3,7 @@ import { isAmountText, knownUnit } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
 import type { UnreadableTable } from '../normalize/line-items.js';
 import { soleNonEmpty, toLines, type Line } from './lines.js';
-import { headerPaths, headerText, KIND_COLUMNS, readColumn, measureOfPath, threePublicItem, type ColumnLayout } from './columns.js';
+import { headerPaths, headerText, KIND_COLUMNS, measureOfPath, readColumn, threePublicItem, withoutThreePublicItem, type ColumnLayout } from './columns.js';
 import { TABLE_SPECS, type ColumnRole, type Side, type TableKind, type TableSpec } from './kinds.js';
 import { readTitle, titleParts, type TitleReading } from './titles.js';
 
@@ -201,6 +201,17 @@ function sideOfPath(path: string[]): Side | undefined {
   return undefined;
 }
 
+/**
+ * Of two label columns classifying the same row, whether `candidate` is the
+ * table's own scheme rather than `kept`: 部门(支出)经济分类 for table 6, the
+ * function classification for the others.
+ */
+function prefersClassification(candidate: string, kept: string, spec: TableSpec): boolean {
+  const score = (header: string) =>
+    spec.codeScheme === 'economic' ? (/部门.*经济/.test(header) ? 2 : /经济/.test(header) && !/政府/.test(header) ? 1 : 0) : /经济/.test(header) ? 0 : 1;
+  return score(candidate) > score(kept);
+}
+
 interface HeaderLayout extends ColumnLayout {
   /** Columns the vocabulary could not place, by position, with their header: fatal only where they hold numbers. */
   unknown: { position: number; header: string }[];
@@ -256,16 +267,33 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
       rowNoPosition ??= p;
     } else if (reading.role === 'unit') {
       role = { side, role: 'unit', block };
+    } else if (reading.role === 'period') {
+      role = { side, role: 'period', block };
     } else if (reading.role === 'code' || reading.role === 'label') {
       if (blockHasAmount) newBlock(explicit);
-      if (reading.role === 'label' && blockHasLabel) {
-        // a second classification of the same row (Beijing's 政府支出经济分类科目 beside 支出功能分类科目)
-        ignored.push({ position: p, header: named, why: 'a second classification of the same row; the first is kept' });
-      } else if (reading.role === 'label' && reading.economic && twoSided && side === 'expenditure' && block > 1) {
+      const sameCode = reading.role === 'code' && columns.some((c) => c?.role === 'code' && (c.block ?? 0) === block && c.side === side && c.part === reading.part);
+      if (reading.role === 'label' && reading.economic && twoSided && side === 'expenditure' && block > 1) {
         // a summary table's expenditure by economic class, beside the same by function
         blockIgnored = true;
         ignored.push({ position: p, header: named, why: 'the expenditure by economic class beside the same by function; the function classes are kept' });
-      } else if (!blockIgnored) {
+      } else if (blockIgnored) {
+        ignored.push({ position: p, header: named, why: 'a column of the block left out' });
+      } else if (sameCode) {
+        ignored.push({ position: p, header: named, why: 'the code of a second classification of the same row; the first is kept' });
+      } else if (reading.role === 'label' && blockHasLabel) {
+        // a second classification of the same row (北京's 政府支出经济分类科目 beside 部门支出经济分类科目):
+        // the one of the table's own scheme is kept, the other's text serves where the kept one is empty (合 计)
+        const kept = columns.findIndex((c) => c?.role === 'label' && (c.block ?? 0) === block && c.side === side);
+        const keptHeader = paths[kept].join('/');
+        if (prefersClassification(reading.header, keptHeader, spec)) {
+          columns[kept] = { side, role: 'alt-label', block };
+          columns.push({ side, role: 'label', block });
+          ignored.push({ position: kept, header: keptHeader, why: 'a second classification of the same row; the table keeps one' });
+          continue;
+        }
+        role = { side, role: 'alt-label', block };
+        ignored.push({ position: p, header: named, why: 'a second classification of the same row; the table keeps one' });
+      } else {
         role = reading.role === 'code' ? { side, role: 'code', part: reading.part, block } : { side, role: 'label', block };
         if (reading.role === 'label') blockHasLabel = true;
       }
@@ -273,13 +301,13 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
       ignored.push({ position: p, header: named, why: 'an amount of the block left out' });
     } else {
       const item = transposed && !hasLabel ? threePublicItem(reading.path) : undefined;
-      const measure = measureOfPath(item ? reading.path.filter((t) => threePublicItem([t]) === undefined) : reading.path, spec.kind, side, fiscalYear);
+      const measure = measureOfPath(item ? withoutThreePublicItem(reading.path) : reading.path, spec.kind, side, fiscalYear);
       if (transposed && !hasLabel && item !== undefined && measure !== undefined) role = { side, role: 'labelled-measure', label: item, measure, block };
       else if (measure !== undefined && !(transposed && !hasLabel)) role = { side, role: 'measure', measure, block };
       else unknown.push({ position: p, header: named });
       if (role) blockHasAmount = true;
     }
-    if (role && role.role !== 'unit') {
+    if (role && role.role !== 'unit' && role.role !== 'period' && role.role !== 'alt-label') {
       const key =
         role.role === 'measure'
           ? `${role.block}:${role.side}:${role.measure}`
@@ -495,6 +523,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
   let fiscalYear: number | undefined;
   let fiscalYearRef: SourceRef | undefined;
   let last: { kind: TableKind; core: string } | undefined;
+  const cover = yearOfCover(lines);
 
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];
@@ -504,7 +533,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
       i++;
       continue;
     }
-    const section = readSection(lines, i + 1, title, line, fiscalYear);
+    const section = readSection(lines, i + 1, title, line, fiscalYear ?? cover?.year);
     messages.push(...section.messages);
     i = Math.max(section.end, i + 1);
     const existing = tables.get(title.kind);
@@ -553,6 +582,11 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
     last = { kind: title.kind, core: title.core };
   }
   void last;
+  // a document whose tables name no year: the year its cover or first pages name (国家信访局2026年部门预算)
+  if (fiscalYear === undefined && cover && tables.size > 0) {
+    fiscalYear = cover.year;
+    fiscalYearRef = cover.ref;
+  }
 
   return {
     department,
@@ -563,6 +597,15 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
     paragraphs,
     messages,
   };
+}
+
+/** The year the first pages name for the budget: `2026年部门预算`, `国家信访局2026年度部门预算`. */
+function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefined {
+  for (const line of lines.slice(0, 80)) {
+    const m = /(20\d{2})\s*年度?[^，。]{0,24}?(?:部门|单位)?(?:综合)?预算/.exec(line.texts.join(''));
+    if (m) return { year: Number(m[1]), ref: line.ref };
+  }
+  return undefined;
 }
 
 /** Two tables read as one kind: the one that names it better is kept. */

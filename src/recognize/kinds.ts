@@ -29,6 +29,10 @@ export type ColumnRole = (
   | { side: Side; role: 'labelled-measure'; label: string; measure: string }
   /** The 预算单位 a row belongs to, in tables printed with one block of rows per unit. */
   | { side: Side; role: 'unit' }
+  /** The period a row is of (年度: 2025年 | 2026年 | 增减): its amounts' measures take the period's suffix. */
+  | { side: Side; role: 'period' }
+  /** A second classification of the row: its text is the label only where the kept label cell is empty (合 计). */
+  | { side: Side; role: 'alt-label' }
 ) & {
   /**
    * Which record of the row the column belongs to, where a row holds more
