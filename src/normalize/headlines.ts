@@ -48,8 +48,10 @@ function threePublic(table: NormalizedTable | undefined): bigint | undefined {
   // the items under their canonical names (因公出国（境）费用 is 因公出国(境)费), the table's own before a unit's
   const byItem = new Map<string, bigint>();
   const rows = [...table.items.filter((i) => i.unitName === ''), ...table.items.filter((i) => i.unitName !== '')];
+  // the "三公" total of all funds; 深圳 prints it per fund only, of which the 一般公共预算 one is the table's
+  const measure = table.items.some((i) => i.measure === 'total') ? 'total' : 'general_budget';
   for (const i of rows) {
-    if (i.code !== '' || i.measure !== 'total') continue;
+    if (i.code !== '' || i.measure !== measure) continue;
     const name = i.label === '合计' ? '合计' : (threePublicItem([i.label]) ?? i.label);
     if (!byItem.has(name)) byItem.set(name, i.amountFen);
   }

@@ -65,7 +65,7 @@ const GROUPS: ReadonlyArray<readonly [RegExp, string]> = [[/^上年(?:结转|结
 /** Parents under which 小计 is the current year's subtotal. */
 const CURRENT_YEAR = /^(?:本年收入|当年预算)$/;
 /** Leaves that qualify their parent's concept: 项目支出/扣除基建项目后预算数 is project_excluding_capital_construction. */
-const MODIFIERS: ReadonlyArray<readonly [RegExp, string]> = [[/^扣除(?:中央)?基建(?:项目|投资)后(?:预算数|执行数)?$/, 'excluding_capital_construction']];
+const MODIFIERS: ReadonlyArray<readonly [RegExp, string]> = [[/扣除(?:中央)?基建(?:项目|投资)(?:后(?:预算数|执行数)?)?\)?$/, 'excluding_capital_construction']];
 
 /** A comparison column: last year's budget or outturn, or the change; never the year's own amount. */
 export function comparisonOf(path: string[], fiscalYear: number | undefined): '' | '_prior_budget' | '_prior_actual' | '_change' {
@@ -74,7 +74,7 @@ export function comparisonOf(path: string[], fiscalYear: number | undefined): ''
   const priorYear = /(\d{4})年/.exec(text);
   // a budget prints the year's outturn (执行数) only for the year before
   if (/执行数|执行/.test(text)) return '_prior_actual';
-  const prior = /上年(?:预算|执行|决算)|上年度/.test(text) || (fiscalYear !== undefined && priorYear !== null && Number(priorYear[1]) < fiscalYear);
+  const prior = /上年(?:预算|执行|决算)|上年度|(?:^|\/)上年(?:$|\/)/.test(text) || (fiscalYear !== undefined && priorYear !== null && Number(priorYear[1]) < fiscalYear);
   if (!prior) return '';
   return /决算|实际/.test(text) ? '_prior_actual' : '_prior_budget';
 }
@@ -172,8 +172,8 @@ export function measureOfPath(path: string[], kind: TableKind, side: Side, fisca
   let concept: string | undefined;
   let group = '';
   let currentYear = false;
-  const modifier = MODIFIERS.find(([pattern]) => pattern.test(texts.at(-1) ?? ''));
-  if (modifier) texts.pop();
+  const modifier = MODIFIERS.find(([pattern]) => texts.some((t) => pattern.test(t)));
+  if (modifier && modifier[0].test(texts.at(-1) ?? '')) texts.pop();
   const modified = (key: string) => (modifier ? `${key.replace(/_(?:prior_budget|prior_actual|change)$/, '')}_${modifier[1]}${suffix}` : key);
   // from the leaf up: the first text with a concept of its own decides; parents may group it
   for (let i = texts.length - 1; i >= 0; i--) {
@@ -207,7 +207,7 @@ const PLAIN_WORDS = /^(?:收入|支出|收入项目|支出项目|项目|科目)$
 const SIDE_WORDS = /^(?:本年)?(?:财政拨款)?(?:收入|支出)$/;
 /** A label or code header that a merged cell carried into an amount column's path. */
 const LABEL_WORDS = /^(?:科目名称|科目编码|科目代码|功能分类科目|经济分类科目)$/;
-const COMPARISON_WORDS = /^上年(?:预算|执行|决算)|增减|增长|变动|比上年|同比|增幅|^执行数$|^预算数?比|比\d{4}年|^\d{4}年?(?:预算|执行|决算)?数?$/;
+const COMPARISON_WORDS = /^上年(?:预算|执行|决算)|增减|增长|变动|比上年|同比|增幅|^执行数$|^预算数?比|比\d{4}年|^上年$|^当年$|^\d{4}年?(?:预算|执行|决算)?数?$/;
 
 /** Parents that only restate what the table is (一般公共预算支出, 本年政府性基金预算支出, 部门预算支出经济分类科目). */
 function isSubject(text: string, kind: TableKind): boolean {

@@ -420,6 +420,8 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
       if (texts.length === 1 || line.paragraph) continue;
     }
     if (line.paragraph && /^(?:注|备注|说明)/.test(texts[0])) continue;
+    // the table's number on a line of its own, above or below its title (公开01表, 表1, 部门公开表5)
+    if (!layout && texts.length === 1 && /表|^\d+$/.test(texts[0]) && texts[0].length <= 12 && titleParts(texts[0]).core === '') continue;
     // compact(texts joined by |), without normalizing the line twice: `|` joins NFKC forms unchanged
     const signature = line.keys.join('|');
     if (isColumnNumbering(line)) continue;
@@ -456,6 +458,11 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
     rows.push({ cells: line.cells, ref: line.ref });
   }
 
+  if (!layout && headerLines.length > 0 && !emptyNote && !headerLines.some((h) => h.texts.some((t) => isAmountText(t) && /\d/.test(t)))) {
+    // a header the vocabulary reads and not one row under it: the table is printed empty (北京's 07表 and 08表)
+    const found = fromHeaders(Math.max(...headerLines.map((h) => h.cells.length)));
+    if (typeof found !== 'string' && found.unknown.length === 0) layout = headerLayout = found;
+  }
   if (!layout) {
     if (headerLines.length > 0 && !emptyNote) {
       return unreadable('neither a 栏次 row numbering its columns nor a row of amounts under its header was found', titleLine.ref);
@@ -511,6 +518,11 @@ function appendContinuation(table: RecognizedTable, more: RecognizedTable): void
     if (!seen.has(key)) table.rows.push(row);
   }
   table.emptyNote ??= more.emptyNote;
+  if (table.unit === undefined && table.unitDeclared === undefined) {
+    table.unit = more.unit;
+    table.unitDeclared = more.unitDeclared;
+    table.unitRef = more.unitRef;
+  }
 }
 
 /** The nine tables and the narrative, from a document's blocks (or their lines, when the caller has made them). */
