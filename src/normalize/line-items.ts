@@ -86,7 +86,7 @@ const CARRYOVER_END = '收入总计';
 
 const SIDES = ['revenue', 'expenditure'] as const;
 
-function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear: number | undefined): NormalizedTable | undefined {
+function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear: number | undefined, departmentName: string): NormalizedTable | undefined {
   const { spec } = table;
   const where = `table ${spec.number} (${table.title})`;
   const error = (rule: string, text: string, ref: SourceRef) =>
@@ -131,6 +131,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
       let unitName = '';
       /** The row's period suffix; undefined for a period yusuan cannot place. */
       let period: string | undefined = '';
+      let unitCells = '';
       let rawCode = '';
       const codeParts: string[] = [];
       const amounts: { measure: string; text: string; ref: SourceRef; column?: number; label?: string }[] = [];
@@ -146,8 +147,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
         }
         if (role.side !== side || (role.block ?? 0) !== block) continue;
         if (role.role === 'label') rawLabel = cell.text;
-        // the 合计 row of a table printed per unit is the table's, not a unit's
-        else if (role.role === 'unit') unitName = /^(?:合计|总计)$/.test(compact(cell.text)) ? '' : cell.text.trim();
+        // a unit's code and name (单位编码 | 单位名称), as printed
+        else if (role.role === 'unit') unitName = unitCells = [unitName, cell?.text.trim() ?? ''].filter((t) => t !== '').join(' ');
         else if (role.role === 'alt-label') altLabel ||= cell?.text ?? '';
         else if (role.role === 'period') period = periodSuffix(cell?.text ?? '', fiscalYear);
         else if (role.role === 'code' && role.part !== undefined) codeParts[role.part] = cell.text;
@@ -161,6 +162,11 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
         if (joined === undefined) rawLabel ||= codeParts.join('');
         else rawCode = joined;
       }
+      // the 合计 row of a table printed per unit is the table's, and so is the row of the department itself (深圳: 预算单位 深圳市生态环境局, then its units)
+      if (/^(?:合计|总计)$/.test(compact(unitName))) {
+        if (rawLabel.trim() === '' && rawCode.trim() === '') rawLabel = unitName;
+        unitName = '';
+      } else if (unitName !== '' && departmentName !== '' && compact(unitName) === compact(departmentName)) unitName = '';
       // 合 计 in the column of the classification not kept
       if (rawLabel.trim() === '' && altLabel.trim() !== '' && !/\d/.test(altLabel)) rawLabel = altLabel;
       if (period === undefined) {
@@ -184,11 +190,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
       } else codeSource = 'published';
       // a table printed per 预算单位 without a label column: the row is the unit
       // a unit's row with neither code nor label heads its block: the unit's 合计 (深圳's 预算单位 rows)
-      if (rawLabel.trim() === '' && rawCode.trim() === '' && hasLabelColumn && unitName !== '') rawLabel = '合计';
-      if (rawLabel.trim() === '' && rawCode.trim() === '' && !hasLabelColumn) {
-        const unitCell = table.columns.findIndex((c) => c?.role === 'unit' && c.side === side && (c.block ?? 0) === block);
-        if (unitCell >= 0) rawLabel = cells[unitCell]?.text ?? '';
-      }
+      if (rawLabel.trim() === '' && rawCode.trim() === '' && hasLabelColumn && unitCells !== '') rawLabel = '合计';
+      if (rawLabel.trim() === '' && rawCode.trim() === '' && !hasLabelColumn) rawLabel = unitName;
       let label = normalizeLabel(rawLabel);
       if (spec.kind === 'fiscal_summary' && side === 'revenue') {
         if (label === CARRYOVER_END) underCarryover = false;
@@ -295,7 +298,7 @@ export function normalize(doc: RecognizedDocument): NormalizedDocument {
   const unreadable: UnreadableTable[] = [...doc.unreadable];
   for (const table of doc.tables) {
     const before = messages.length;
-    const normalized = normalizeTable(table, messages, doc.fiscalYear);
+    const normalized = normalizeTable(table, messages, doc.fiscalYear, doc.department?.name ?? '');
     const errors = messages.slice(before).filter((m) => m.severity === 'error');
     if (normalized && errors.length === 0) {
       tables.push(normalized);

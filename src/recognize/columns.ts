@@ -241,6 +241,8 @@ export function threePublicItem(path: string[]): string | undefined {
   for (let i = path.length - 1; i >= 0; i--) {
     const text = headerText(path[i]);
     const hit = THREE_PUBLIC_ITEMS.find(([pattern]) => pattern.test(text));
+    // 合计 under “三公”经费预算数 is the "三公" subtotal
+    if (hit && hit[1] === '合计' && path.slice(0, i).some((t) => /三公/.test(t))) return '“三公”经费小计';
     if (hit) return hit[1];
   }
   return undefined;

@@ -574,10 +574,11 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
       }
     }
     // 预算年度：2025, or the year the title names (2025年部门财务收支预算总表)
-    const year = meta.year ?? yearOfTitle(section.table.title);
+    // 预算年度：2025, else the cover's year, else the year the title names
+    const year = meta.year ?? cover?.year ?? yearOfTitle(section.table.title);
     if (year !== undefined && fiscalYear === undefined) {
       fiscalYear = year;
-      fiscalYearRef = meta.year !== undefined ? section.metaRef : section.table.titleRef;
+      fiscalYearRef = meta.year !== undefined ? section.metaRef : cover ? cover.ref : section.table.titleRef;
     }
     if (!existing) {
       tables.set(title.kind, section.table);
@@ -613,11 +614,19 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
 
 /** The year the first pages name for the budget: `2026年部门预算`, `国家信访局2026年度部门预算`. */
 function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefined {
-  for (const line of lines.slice(0, 80)) {
-    const m = /(20\d{2})\s*年度?[^，。]{0,24}?(?:部门|单位)?(?:综合)?预算/.exec(line.texts.join(''));
-    if (m) return { year: Number(m[1]), ref: line.ref };
+  // the cover's lines joined: 2026年深圳市住房和建设局（本级） / 部门预算
+  let text = '';
+  const starts: number[] = [];
+  const first = lines.slice(0, 40);
+  for (const line of first) {
+    starts.push(text.length);
+    text += line.texts.join('');
   }
-  return undefined;
+  const m = /(20\d{2})\s*年度?[^，。,年]{0,30}?(?:部门|单位|综合)预算/.exec(text);
+  if (!m) return undefined;
+  let at = 0;
+  while (at + 1 < starts.length && starts[at + 1] <= m.index) at++;
+  return { year: Number(m[1]), ref: first[at].ref };
 }
 
 /** Two tables read as one kind: the one that names it better is kept. */
