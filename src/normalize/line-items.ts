@@ -37,6 +37,12 @@ export interface LineItem {
    * classification by the label's name), '' when the item has no code.
    */
   codeSource: 'published' | 'label' | 'list' | '';
+  /**
+   * The outline level the label's enumerator gives (一、 1; （一） or 1. 2;
+   * (1) 3; none 0), for the identities of tables that nest their rows
+   * without codes (一、财政拨款 over 1.一般公共预算拨款). Not stored.
+   */
+  outline: number;
 }
 
 export interface NormalizedTable {
@@ -79,6 +85,15 @@ export interface NormalizedDocument {
 
 /** A code standing at the start of a label: `[2010501]行政运行`, `2013601-行政运行`, `30101 基本工资`. */
 const CODE_IN_LABEL = /^[\[【(]?(\d{3}(?:\d{2}){0,2})[\]】)]?\s*[-—－:：.、]?\s*(\p{Script=Han}.*)$/u;
+
+/** The outline level of a label's leading enumerator: 一、 → 1, （一） / 1. / 1、 → 2, (1) / ① → 3, none → 0. */
+function outlineOf(label: string): number {
+  const t = nfkc(label).trim().replace(/^其中[:：]?/, '');
+  if (/^[一二三四五六七八九十]+、/.test(t)) return 1;
+  if (/^\([一二三四五六七八九十]+\)|^\d{1,2}[.、](?!\d)/.test(t)) return 2;
+  if (/^\(\d{1,2}\)|^[①-⑳]/.test(t)) return 3;
+  return 0;
+}
 
 /** Rows of table 4 after this revenue label are last year's balances. */
 const CARRYOVER_HEADING = '年初财政拨款结转和结余';
@@ -248,6 +263,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
           column: amount.column,
           unitName,
           codeSource: own ? '' : codeSource,
+          outline: own ? 0 : outlineOf(rawLabel),
         });
       }
     }
