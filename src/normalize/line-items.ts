@@ -276,8 +276,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
     number: spec.number,
     title: table.title,
     unit,
-    // printed empty: a note says so, or the grid holds no amount (a header and a blank 合计 row); 0.00 cells under such a note are kept
-    publishedEmpty: items.every((i) => i.amountFen === 0n) && (table.emptyNote !== undefined || items.length === 0),
+    // printed empty: no amount but zeros, or none at all (a header and a blank 合计 row); its 0.00 cells are kept as published
+    publishedEmpty: items.every((i) => i.amountFen === 0n),
     measures: [...new Set(table.columns.flatMap((c) => (c?.role === 'measure' && (c.side === 'expenditure' || spec.kind === 'revenue') ? [c.measure] : [])))],
     emptyNote: table.emptyNote?.text,
     ref: table.titleRef,

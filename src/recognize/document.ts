@@ -5,7 +5,7 @@ import type { UnreadableTable } from '../normalize/line-items.js';
 import { soleNonEmpty, toLines, type Line } from './lines.js';
 import { headerPaths, headerText, KIND_COLUMNS, measureOfPath, readColumn, threePublicItem, withoutThreePublicItem, type ColumnLayout } from './columns.js';
 import { TABLE_SPECS, type ColumnRole, type Side, type TableKind, type TableSpec } from './kinds.js';
-import { readTitle, titleParts, type TitleReading } from './titles.js';
+import { isAnyTableTitle, readTitle, titleParts, type TitleReading } from './titles.js';
 
 /**
  * Recognition: finds the nine standard tables in the block stream of any
@@ -342,14 +342,15 @@ const ENUMERATED = /^(?:[一二三四五六七八九十]+、|\([一二三四五�
 /** A row numbering the columns without the word 栏次: `** | 1 | 2 | 3`, `1 | 2 | 3 | 4`. */
 function isColumnNumbering(line: Line): boolean {
   let expected = 1;
-  let numbers = 0;
+  let marked = false;
   for (const key of line.keys) {
-    if (key === '' || /^\*+$/.test(key)) continue;
-    if (key !== String(expected)) return false;
-    expected++;
-    numbers++;
+    if (key === '') continue;
+    if (/^\*+$/.test(key)) marked = true;
+    else if (key === String(expected)) expected++;
+    else return false;
   }
-  return numbers >= 3;
+  // `** | 1` numbers a one-column table; three numbers in a row alone are numbering enough
+  return expected > 1 && (marked || expected > 3);
 }
 
 // ---------------------------------------------------------------- sections
@@ -402,6 +403,8 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
   for (; i < lines.length; i++) {
     const line = lines[i];
     if (titleOf(line)) break;
+    // another table's title (项目支出表, 政府采购预算明细表) ends this one
+    if ((layout || headerLines.length > 0) && soleNonEmpty(line.texts) !== undefined && isAnyTableTitle(soleNonEmpty(line.texts)!)) break;
     const texts = nonEmpty(line);
     if (texts.length === 0 || isPageFurniture(line)) continue;
     const lineMeta = metaOfLine(line);

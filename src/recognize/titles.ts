@@ -147,3 +147,13 @@ export function isUnitTitle(text: string): boolean {
   }
   return /^(?:预算)?单位/.test(t);
 }
+
+/**
+ * Whether a line is the title of some table, standard or not (项目支出表(预算表9),
+ * 政府采购预算明细表): what ends the section of the table above it.
+ */
+export function isAnyTableTitle(text: string): boolean {
+  const whole = compact(text);
+  if (whole.length > 50 || whole.length < 3 || /[,，。;；:：!！?？]/.test(whole) || /\.{3}|…/.test(whole)) return false;
+  return /表$/.test(titleParts(text).core);
+}
