@@ -11,7 +11,9 @@
 //   then a synthetic PDF corpus ingested per worker count (where extraction,
 //   not the single writer, is the work: how ingest scales with cores), and
 //   how the machine itself runs two allocating processes against one;
-// - docx: the DOCX fixtures through the whole pipeline.
+// - docx: the DOCX fixtures through the whole pipeline;
+// - national: the real disclosures of corpus/national (10 provinces), ingested
+//   per worker count: documents/s, pages/s, and the share read ok, partial, failed.
 // Under each ingest: its CPU a document per kind of thread (writer, workers,
 // V8's helpers), and from a one-worker run the most a second worker can give.
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,7 +34,7 @@ const { values } = parseArgs({
     'pdf-copies': { type: 'string', default: '40' },
     workers: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '5' },
-    only: { type: 'string', default: 'text,pdf,docx' },
+    only: { type: 'string', default: 'text,pdf,docx,national' },
   },
 });
 const root = new URL('../', import.meta.url).pathname;
@@ -306,8 +308,8 @@ async function benchDocx() {
 if (values['ingest-child']) {
   const run = () => ingest([values['ingest-child']], { db: values.db, workers: Number(values.workers) });
   const { result, peak } = await withPeakRss(() => withThreadCpu(run));
-  const { elapsedMs, lineItems, pages, ok, failed } = result.result;
-  process.stdout.write(JSON.stringify({ summary: { elapsedMs, lineItems, pages, ok, failed }, peak, threads: result.threads }));
+  const { elapsedMs, lineItems, pages, ok, partial, failed } = result.result;
+  process.stdout.write(JSON.stringify({ summary: { elapsedMs, lineItems, pages, ok, partial, failed }, peak, threads: result.threads }));
   process.exit(0);
 }
 
@@ -338,3 +340,28 @@ if (only.has('text')) {
 }
 if (only.has('pdf')) await benchPdf();
 if (only.has('docx')) await benchDocx();
+if (only.has('national')) benchNational();
+
+/** The real documents of corpus/national, as a user would ingest them. */
+function benchNational() {
+  const dir = join(root, 'corpus', 'national');
+  const files = filesIn(dir, '.pdf');
+  console.log(`\nnational sample: ${files.length} real PDFs of corpus/national, ingest into SQLite:`);
+  const work = mkdtempSync(join(tmpdir(), 'yusuan-bench-national-'));
+  try {
+    for (const workers of values.workers.split(',').map(Number)) {
+      const db = join(work, `national-${workers}.sqlite`);
+      const child = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--ingest-child', dir, '--db', db, '--workers', String(workers)], { encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`the ingest child failed: ${child.stderr}`);
+      const { summary, peak } = JSON.parse(child.stdout);
+      const seconds = summary.elapsedMs / 1000;
+      const share = (n) => `${n} (${((100 * n) / files.length).toFixed(0)} %)`;
+      console.log(
+        `  ${workers} worker(s): ${(files.length / seconds).toFixed(2)} documents/s, ${(summary.pages / seconds).toFixed(0)} pages/s, peak RSS ${mb(peak)}; ` +
+          `ok ${share(summary.ok)}, partial ${share(summary.partial)}, failed ${share(summary.failed)}`,
+      );
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
