@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { extract } from './extract/index.js';
-import { DocumentError, type Message, type SourceFormat, type SourceRef } from './ir.js';
+import { DocumentError, type ExtractedDocument, type Message, type SourceFormat, type SourceRef } from './ir.js';
 import type { TableKind } from './recognize/kinds.js';
 import { headlines } from './normalize/headlines.js';
 import { normalize, type NormalizedDocument } from './normalize/line-items.js';
@@ -14,7 +14,7 @@ import { documentRows, type DocumentRows } from './store/rows.js';
 import { validate, type Check } from './validate/checks.js';
 
 /** Bumped when the pipeline's output for the same bytes may change: stored documents of an older version are read again. */
-export const PIPELINE_VERSION = '0.1.0';
+export const PIPELINE_VERSION = '0.2.0';
 
 /** What became of one standard table the document publishes (issue 13: table-level isolation). */
 export type TableStatus = 'read' | 'published_empty' | 'unreadable';
@@ -97,11 +97,26 @@ export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).
  * the reason. `docId` is the bytes' sha256, when the caller has it already.
  */
 export async function processBytes(bytes: Uint8Array, sourcePath: string, docId = sha256(bytes)): Promise<DocumentResult> {
+  // extractors get a plain Uint8Array (a Buffer's slice() shares memory; pdfjs refuses Buffers)
+  const plain = Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+  return processDocument(() => extract(plain, basename(sourcePath)), sourcePath, bytes.length, docId);
+}
+
+/**
+ * recognize → normalize → validate for an extracted document, as
+ * processBytes does after extraction: for a caller holding the IR already
+ * (a test that changes one cell of a real document).
+ */
+export function processExtracted(extracted: ExtractedDocument, sourcePath: string, sizeBytes: number, docId: string): Promise<DocumentResult> {
+  return processDocument(async () => extracted, sourcePath, sizeBytes, docId);
+}
+
+async function processDocument(extractDocument: () => Promise<ExtractedDocument>, sourcePath: string, sizeBytes: number, docId: string): Promise<DocumentResult> {
   const result: DocumentResult = {
     docId,
     sourceFile: basename(sourcePath),
     sourcePath,
-    sizeBytes: bytes.length,
+    sizeBytes,
     status: 'ok',
     error: '',
     messages: [],
@@ -117,9 +132,7 @@ export async function processBytes(bytes: Uint8Array, sourcePath: string, docId 
     return result;
   };
   try {
-    // extractors get a plain Uint8Array (a Buffer's slice() shares memory; pdfjs refuses Buffers)
-    const plain = Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
-    const extracted = await extract(plain, result.sourceFile);
+    const extracted = await extractDocument();
     result.format = extracted.format;
     result.pages = extracted.pages;
     result.messages.push(...extracted.messages);

@@ -394,9 +394,11 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
   const titleText = nonEmpty(titleLine)[0].replace(/\[bookmark:[^\]]*\]/g, '').trim();
   const year = documentYear ?? yearOfTitle(titleText);
   let i = start;
+  // inside the loop the section ends after the line that failed; after it, at the line that ended the loop (the next title)
+  let ended = false;
   const unreadable = (reason: string, ref: SourceRef): Section => {
     messages.push({ severity: 'warning', stage: 'recognize', rule: 'table-layout', text: `table ${spec.number} (${titleText}): ${reason}`, ref });
-    return { unreadable: reason, meta, metaRef, end: i + 1, messages };
+    return { unreadable: reason, meta, metaRef, end: ended ? i : i + 1, messages };
   };
   const fromHeaders = (width: number): HeaderLayout | string => layoutFromHeaders(headerLines, width, spec, meta.year ?? year);
 
@@ -460,11 +462,13 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
     if (line.texts.every((t, p) => t === '' || (headerWords.has(line.keys[p]) && !isAmountText(t)))) continue;
     rows.push({ cells: line.cells, ref: line.ref });
   }
+  ended = true;
 
   if (!layout && headerLines.length > 0 && !emptyNote && !headerLines.some((h) => h.texts.some((t) => isAmountText(t) && /\d/.test(t)))) {
     // a header the vocabulary reads and not one row under it: the table is printed empty (北京's 07表 and 08表)
     const found = fromHeaders(Math.max(...headerLines.map((h) => h.cells.length)));
-    if (typeof found !== 'string' && found.unknown.length === 0) layout = headerLayout = found;
+    // (its columns the vocabulary does not know hold no numbers: there are no rows)
+    if (typeof found !== 'string') layout = headerLayout = found;
   }
   if (!layout) {
     if (headerLines.length > 0 && !emptyNote) {
