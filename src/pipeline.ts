@@ -196,7 +196,9 @@ function settle(result: DocumentResult): DocumentResult {
     result.error =
       notRead.length > 0
         ? notRead.slice(0, 3).join('; ') + (notRead.length > 3 ? `; and ${notRead.length - 3} more` : '')
-        : 'no standard budget table (部门预算收支总表 … "三公"经费支出表) was found in this file';
+        : narrativeOnly(result)
+          ? 'this file holds only the narrative (情况说明) of a budget disclosure: it names budget figures, but no standard budget table (收支总表 … "三公"经费支出表) is in it'
+          : 'no standard budget table (部门预算收支总表 … "三公"经费支出表) was found in this file';
     return result;
   }
   if (notRead.length > 0) {
@@ -204,6 +206,14 @@ function settle(result: DocumentResult): DocumentResult {
     result.error = notRead.join('; ');
   }
   return result;
+}
+
+/** A text about a budget without its tables: paragraphs that speak of 预算 and state amounts in 元. */
+function narrativeOnly(result: DocumentResult): boolean {
+  const paragraphs = result.recognized?.paragraphs ?? [];
+  const about = paragraphs.filter((p) => /预算|决算/.test(p.text)).length;
+  const figures = paragraphs.filter((p) => /\d[\d,.]*\s*万?元/.test(p.text)).length;
+  return about >= 2 && figures >= 1;
 }
 
 /**

@@ -37,7 +37,7 @@ function findDocument(store: Store, which: string) {
   const rows = store.db
     .prepare(
       `SELECT doc_id AS docId, source_file AS sourceFile, source_path AS sourcePath, source_format AS sourceFormat
-       FROM documents WHERE status = 'ok' AND (doc_id LIKE ? || '%' OR source_file = ? OR source_path = ?)`,
+       FROM documents WHERE status IN ('ok', 'partial') AND (doc_id LIKE ? || '%' OR source_file = ? OR source_path = ?)`,
     )
     .all(which, which, which) as TraceResult['document'][];
   if (rows.length === 0) throw new TraceError(`no stored document matches "${which}" (give a doc_id prefix or a source file name)`);

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { measureOfPath, periodSuffix, readColumn, threePublicItem } from '../src/recognize/columns.js';
+import { isAnyTableTitle, readTitle } from '../src/recognize/titles.js';
+import { processBytes } from '../src/pipeline.js';
+
+/**
+ * Recognition by meaning: titles as printed by departments of many
+ * provinces, with the kind a person reads in each (tests/reference/national
+ * says which table of each document is which); headers by their concepts.
+ */
+
+describe('titles by what they say', () => {
+  it.each([
+    // 北京: 预算01表 …
+    ['预算01表 收支总表', 'revenue_expenditure_summary'],
+    ['预算02表收入总表', 'revenue'],
+    ['预算03表 支出预算总表', 'expenditure'],
+    ['预算04表 财政拨款收支预算总表', 'fiscal_summary'],
+    ['预算05表一般公共预算支出表', 'general_budget_expenditure'],
+    ['预算06表 一般公共预算基本支出表', 'general_budget_basic_expenditure'],
+    ['预算07表 政府性基金预算财政拨款支出表', 'gov_fund_expenditure'],
+    ['预算08表 国有资本经营预算财政拨款支出表', 'soe_capital_expenditure'],
+    ['预算09表 财政拨款“三公”经费支出表', 'three_public'],
+    // 中央: 部门公开表1 on the line above
+    ['部门收支总表', 'revenue_expenditure_summary'],
+    ['财政拨款预算“三公”经费支出表', 'three_public'],
+    // 重庆: 2026年…总体情况表, …情况表
+    ['2026年部门收支总体情况表', 'revenue_expenditure_summary'],
+    ['2026年财政拨款收支总体情况表', 'fiscal_summary'],
+    ['2026年一般公共预算基本支出情况表', 'general_budget_basic_expenditure'],
+    ['2026年政府性基金预算支出情况表', 'gov_fund_expenditure'],
+    // 福建 泉州: 2026年度…预算表
+    ['2026年度收支预算总表', 'revenue_expenditure_summary'],
+    ['2026年度一般公共预算拨款支出预算表', 'general_budget_expenditure'],
+    ['2026年度一般公共预算基本支出经济分类情况表', 'general_budget_basic_expenditure'],
+    ['2026年度一般公共预算“三公”经费支出预算表', 'three_public'],
+    // 广东 深圳: qualifiers in brackets
+    ['一般公共预算支出表（按功能分类）', 'general_budget_expenditure'],
+    // 吉林 长春: 本年…, (预算表N) after the title
+    ['五、本年一般公共预算支出表', 'general_budget_expenditure'],
+    ['十、本年国有资本经营预算支出明细表', 'soe_capital_expenditure'],
+    ['收支总表（预算表1）', 'revenue_expenditure_summary'],
+    // 江苏: 公开01表 on the line above; 三公 with 会议费、培训费
+    ['一般公共预算“三公”经费、会议费、培训费支出表', 'three_public'],
+    ['十一、国有资本经营预算支出预算表', 'soe_capital_expenditure'],
+    // 上海: 预算单位 scope
+    ['2026年预算单位财务收支预算总表', 'revenue_expenditure_summary'],
+    ['2026年预算单位一般公共预算基本支出部门预算经济分类预算表', 'general_budget_basic_expenditure'],
+    ['2026年单位“三公”经费和机关运行经费预算表', 'three_public'],
+    // 陕西 西安: 部门综合预算, classification qualifiers
+    ['2019年部门综合预算收支总表', 'revenue_expenditure_summary'],
+    ['2019年部门综合预算一般公共预算支出明细表（按支出功能分类科目）', 'general_budget_expenditure'],
+    ['2019年部门综合预算一般公共预算基本支出明细表（按支出经济分类科目）', 'general_budget_basic_expenditure'],
+    ['2019年部门综合预算政府性基金收支总表', 'gov_fund_expenditure'],
+    ['2022年部门综合预算一般公共预算支出明细表（按支出功能分类科目-不含上年结转）', 'general_budget_expenditure'],
+    // 浙江 杭州: 表1：2026年市级部门…
+    ['表1：2026年市级部门收支预算总表', 'revenue_expenditure_summary'],
+    ['表9：2026年市级部门国有资本经营预算支出预算表', 'soe_capital_expenditure'],
+    // 河北 (the seeds' template)
+    ['部门预算一般公共预算财政拨款基本支出表', 'general_budget_basic_expenditure'],
+    ['部门预算政府基金预算财政拨款支出表', 'gov_fund_expenditure'],
+  ])('%s is %s', (title, kind) => {
+    expect(readTitle(title)?.kind).toBe(kind);
+  });
+
+  it.each([
+    // not one of the nine: other tables of a disclosure
+    '预算10表 政府采购预算明细表',
+    '基本支出总表',
+    '项目支出总表',
+    '九、项目支出表',
+    '财政拨款支出表（功能科目）',
+    '十二、一般公共预算机关运行经费支出预算表',
+    // 基本支出 by function class (西安's 表7) is not table 6
+    '2019年部门综合预算一般公共预算基本支出明细表（按支出功能分类科目）',
+    // a section about a table, a contents line, a part title, a note
+    '一、关于部门收支总表的说明',
+    '收支总表情况说明',
+    '一、收支预算总表............................10',
+    '2026年度部门预算表',
+    '注:本部门2024年无“三公”经费和机关运行经费预算，故本表为空表。',
+  ])('%s is none of the nine', (title) => {
+    expect(readTitle(title)).toBeUndefined();
+  });
+
+  it('ranks the table a document means above another it prints of the same kind', () => {
+    // 泉州: 八、一般公共预算支出经济分类情况表 beside 九、…基本支出经济分类情况表 (table 6)
+    expect(readTitle('2026年度一般公共预算基本支出经济分类情况表')!.rank).toBeGreaterThan(readTitle('2026年度一般公共预算支出经济分类情况表')!.rank);
+    // 深圳's 一般公共预算支出表（按经济分类） is table 6 where nothing says 基本支出
+    expect(readTitle('一般公共预算支出表（按经济分类）')).toMatchObject({ kind: 'general_budget_basic_expenditure', rank: 1 });
+  });
+
+  it('tells final accounts (决算) from budgets', () => {
+    expect(readTitle('收入支出决算总表')).toMatchObject({ kind: 'revenue_expenditure_summary', final: true });
+    expect(readTitle('预算01表 收支总表')).toMatchObject({ final: false });
+  });
+
+  it('knows a title of some other table, which ends the section above it', () => {
+    expect(isAnyTableTitle('项目支出表(预算表9)')).toBe(true);
+    expect(isAnyTableTitle('单位：万元')).toBe(false);
+    expect(isAnyTableTitle('注：本表反映部门本年度的总收支。')).toBe(false);
+  });
+});
+
+describe('headers by role', () => {
+  it.each([
+    // [path, kind, side, measure]
+    [['项目', '预算数'], 'revenue_expenditure_summary', 'revenue', 'amount'],
+    [['收入', '2026年预算数'], 'revenue_expenditure_summary', 'revenue', 'amount'],
+    [['财政拨款收入', '预算数'], 'fiscal_summary', 'revenue', 'amount'],
+    [['合计'], 'fiscal_summary', 'expenditure', 'total'],
+    [['一般公共预算财政拨款'], 'fiscal_summary', 'expenditure', 'general_budget'],
+    [['本年收入', '小计'], 'revenue', 'revenue', 'current_year_subtotal'],
+    [['本年收入', '一般公共预算资金'], 'revenue', 'revenue', 'general_budget'],
+    [['上年结转结余', '小计'], 'revenue', 'revenue', 'carryover'],
+    [['上年结转结余', '一般公共预算资金'], 'revenue', 'revenue', 'carryover_general_budget'],
+    [['收入预算', '财政拨款收入'], 'revenue', 'revenue', 'fiscal_appropriation'],
+    [['预算数', '基本支出', '小计'], 'general_budget_expenditure', 'expenditure', 'basic'],
+    [['预算数', '基本支出', '人员经费'], 'general_budget_expenditure', 'expenditure', 'personnel'],
+    [['基本支出', '日常公用支出'], 'expenditure', 'expenditure', 'public'],
+    [['预算数', '项目支出', '扣除基建项目后预算数'], 'general_budget_expenditure', 'expenditure', 'project_excluding_capital_construction'],
+    [['本年一般公共预算基本支出', '合计'], 'general_budget_basic_expenditure', 'expenditure', 'total'],
+    [['当年预算', '小计'], 'expenditure', 'expenditure', 'current_year_subtotal'],
+    [['2026年政府采购项目', '小计'], 'expenditure', 'expenditure', 'procurement'],
+  ] as const)('%j in %s (%s) is %s', (path, kind, side, measure) => {
+    expect(readColumn([...path])).toMatchObject({ role: 'amount' });
+    expect(measureOfPath([...path], kind, side, 2026)).toBe(measure);
+  });
+
+  it('gives comparison columns their own measure, never the year amount', () => {
+    expect(measureOfPath(['2025年执行数', '执行数'], 'general_budget_expenditure', 'expenditure', 2026)).toBe('total_prior_actual');
+    expect(measureOfPath(['2025年预算数'], 'revenue_expenditure_summary', 'revenue', 2026)).toBe('amount_prior_budget');
+    expect(measureOfPath(['2026年预算数比2025年执行数', '增减额'], 'general_budget_expenditure', 'expenditure', 2026)).toBe('total_change');
+    expect(measureOfPath(['上年', '合计'], 'expenditure', 'expenditure', 2026)).toBe('total_prior_budget');
+    expect(measureOfPath(['2026年预算数'], 'revenue_expenditure_summary', 'revenue', 2026)).toBe('amount');
+  });
+
+  it('places no column it does not know', () => {
+    expect(measureOfPath(['奇异经费'], 'expenditure', 'expenditure', 2026)).toBeUndefined();
+    expect(readColumn(['增减(%)'])).toEqual({ role: 'ignored' });
+  });
+
+  it('reads codes, labels, units and periods', () => {
+    expect(readColumn(['功能分类科目编码'])).toEqual({ role: 'code' });
+    expect(readColumn(['科目编码', '款'])).toEqual({ role: 'code', part: 1 });
+    expect(readColumn(['部门经济科目名称'])).toMatchObject({ role: 'label', economic: true });
+    expect(readColumn(['预算单位'])).toEqual({ role: 'unit' });
+    expect(readColumn(['年度'])).toEqual({ role: 'period' });
+    expect(periodSuffix('2025年', 2026)).toBe('_prior_budget');
+    expect(periodSuffix('2026年', 2026)).toBe('');
+    expect(periodSuffix('增减变化金额', 2026)).toBe('_change');
+  });
+
+  it('names the "三公" items of a transposed table', () => {
+    expect(threePublicItem(['“三公”经费财政拨款预算总额'])).toBe('“三公”经费小计');
+    expect(threePublicItem(['2025年“三公”经费预算数', '合计'])).toBe('“三公”经费小计');
+    // a bare 合计 may count 会议费 and 培训费 in
+    expect(threePublicItem(['合计'])).toBe('合计');
+    expect(threePublicItem(['公务用车购置及运行维护费', '小计', '一般公共预算'])).toBe('公务用车购置及运维费');
+    expect(threePublicItem(['因公出国（境）费用'])).toBe('因公出国(境)费');
+  });
+});
+
+describe('a file without tables', () => {
+  it('says when it holds only the narrative', async () => {
+    const text = '2026年某县教育局部门预算情况说明\n一、部门预算收支总体情况\n2026年收入预算1,234.56万元，支出预算1,234.56万元。\n';
+    const result = await processBytes(new TextEncoder().encode(text), 'narrative.txt');
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/only the narrative \(情况说明\)/);
+  });
+});
