@@ -55,15 +55,10 @@ const KNOWN_GAPS: Record<string, { unreadable?: number[]; figures?: (typeof FIGU
     figures: ['general_budget'],
     why: "the same fault as cq-sj-kjj's, in table 5's first row, which is then taken for a header row",
   },
-  'jl-cc-xfj-2026-dept': {
+  'sn-xa-ajj-2019-dept': {
     unreadable: [9],
     figures: ['three_public'],
-    why: 'the 三公 table has a three-level header (当年预算 / 因公出国（境）费 / 小计 | 因公出国（境）费 | 科研因公出国（境）费用) in which a leaf repeats its parent; the vocabulary has no reading for it',
-  },
-  'sn-xa-ajj-2019-dept': {
-    unreadable: [2, 3, 9],
-    figures: ['expenditure_total', 'three_public'],
-    why: 'tables 2 and 3 print 总计 beside 部门预算/合计 (two grand totals, one nested); table 9 prints 2018 and 2019 side by side under a header whose 公务用车 leaves the vocabulary does not place',
+    why: 'table 9 prints 2018 and 2019 side by side under a header whose 公务用车 leaves (公务用车运行维护) the vocabulary does not place',
   },
 };
 

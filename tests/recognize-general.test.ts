@@ -161,6 +161,33 @@ describe('headers by role', () => {
   });
 });
 
+describe('identities decide between readings', () => {
+  const grid = (rows: string[][]) =>
+    ['部门预算收入总表', '单位：万元', ...rows.map((r) => r.join('\t'))].join('\n');
+  const header = [
+    ['单位名称', '总计', '部门预算', ''],
+    ['', '', '合计', '一般公共预算拨款'],
+  ];
+  it('a column printed twice (总计 beside 部门预算/合计) is read once', async () => {
+    const text = grid([...header, ['合计', '10.00', '10.00', '10.00'], ['某局', '10.00', '10.00', '10.00']]);
+    const result = await processBytes(new TextEncoder().encode(text), 'twice.txt');
+    const table = result.normalized!.tables.find((t) => t.kind === 'revenue')!;
+    // 10.00 万元 = 100 000 元 = 10 000 000 分
+    expect(table.items.filter((i) => i.measure === 'total').map((i) => [i.label, i.amountFen])).toEqual([
+      ['合计', 10000000n],
+      ['某局', 10000000n],
+    ]);
+    expect(result.messages.some((m) => m.rule === 'column-left-out' && /repeats column 2/.test(m.text))).toBe(true);
+  });
+  it('two columns read alike that hold different numbers make the table unreadable', async () => {
+    const text = grid([...header, ['合计', '12.00', '10.00', '10.00']]);
+    const result = await processBytes(new TextEncoder().encode(text), 'differ.txt');
+    expect(result.status).toBe('failed');
+    expect(result.tables.map((t) => [t.number, t.status])).toEqual([[2, 'unreadable']]);
+    expect(result.error).toMatch(/headed alike \("部门预算\/合计"\) and hold different numbers/);
+  });
+});
+
 describe('a file without tables', () => {
   it('says when it holds only the narrative', async () => {
     const text = '2026年某县教育局部门预算情况说明\n一、部门预算收支总体情况\n2026年收入预算1,234.56万元，支出预算1,234.56万元。\n';

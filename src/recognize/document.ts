@@ -1,5 +1,6 @@
 import type { Cell, ExtractedDocument, Message, SourceRef } from '../ir.js';
-import { isAmountText, knownUnit } from '../normalize/amount.js';
+import { Decimal } from 'decimal.js';
+import { isAmountText, knownUnit, parseAmount } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
 import type { UnreadableTable } from '../normalize/line-items.js';
 import { soleNonEmpty, toLines, type Line } from './lines.js';
@@ -217,6 +218,8 @@ interface HeaderLayout extends ColumnLayout {
   unknown: { position: number; header: string }[];
   /** Columns read and deliberately left out (a second classification, 备注), with why. */
   ignored: { position: number; header: string; why: string }[];
+  /** Amount columns that read as another's measure: the same figure printed twice, or two readings the rows must tell apart. */
+  alike: { position: number; first: number; header: string }[];
 }
 
 /**
@@ -245,7 +248,8 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
   let blockHasLabel = false;
   let blockHasAmount = false;
   let blockIgnored = false;
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
+  const alike: HeaderLayout['alike'] = [];
   const newBlock = (explicit?: Side) => {
     block++;
     if (explicit) side = explicit;
@@ -300,7 +304,8 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
     } else if (blockIgnored) {
       ignored.push({ position: p, header: named, why: 'an amount of the block left out' });
     } else {
-      const item = transposed && !hasLabel ? threePublicItem(reading.path) : undefined;
+      // a 小计 with no item above it (长春: 当年预算 / 小计) is the "三公" subtotal of its group
+      const item = transposed && !hasLabel ? (threePublicItem(reading.path) ?? (/^(?:小计|合计)$/.test(headerText(reading.path.at(-1) ?? '')) ? '“三公”经费小计' : undefined)) : undefined;
       const measure = measureOfPath(item ? withoutThreePublicItem(reading.path) : reading.path, spec.kind, side, fiscalYear);
       if (transposed && !hasLabel && item !== undefined && measure !== undefined) role = { side, role: 'labelled-measure', label: item, measure, block };
       else if (measure !== undefined && !(transposed && !hasLabel)) role = { side, role: 'measure', measure, block };
@@ -314,8 +319,13 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
           : role.role === 'labelled-measure'
             ? `label:${role.label}:${role.measure}`
             : `${role.block}:${role.side}:${role.role}:${'part' in role ? role.part : ''}`;
-      if (seen.has(key)) return `two of its columns are headed alike ("${named}"), so they cannot be told apart`;
-      seen.add(key);
+      const first = seen.get(key);
+      if (first !== undefined && role.role !== 'measure' && role.role !== 'labelled-measure') {
+        return `two of its columns are headed alike ("${named}"), so they cannot be told apart`;
+      }
+      // two amount columns read alike: the rows decide (readSection) whether the second repeats the first
+      if (first !== undefined) alike.push({ position: p, first, header: named });
+      else seen.set(key, p);
     }
     columns.push(role);
   }
@@ -324,7 +334,7 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
       ? `no column of its header is an amount column yusuan knows (${unknown.map((u) => `"${u.header}"`).join(', ')})`
       : 'no column of its header is an amount column';
   }
-  return { columns, columnNumbers: columns.map(() => undefined), rowNoPosition, unknown, ignored };
+  return { columns, columnNumbers: columns.map(() => undefined), rowNoPosition, unknown, ignored, alike };
 }
 
 /** A row of numbers (or the 合计 row) ends the header of a table without 栏次 row. */
@@ -367,6 +377,13 @@ interface Section {
 }
 
 const HEADER_LIMIT = 12;
+
+/** A cell's amount for comparing two columns: blank, -, 0 and 0.00 alike. */
+function amountKey(cell: Cell | undefined): string {
+  const parsed = parseAmount(cell?.text ?? '');
+  if (parsed.kind !== 'number') return parsed.kind === 'absent' ? '0' : parsed.text;
+  return new Decimal(parsed.digits).toString();
+}
 
 /** A number in a cell: what makes a column matter when its header is unknown. */
 const holdsNumber = (cell: Cell | undefined) => cell !== undefined && isAmountText(cell.text) && /\d/.test(cell.text);
@@ -486,6 +503,14 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
     const placed = headerLayout.unknown.filter((u) => rows.some((r) => holdsNumber(r.cells[u.position])));
     if (placed.length > 0) {
       return unreadable(`its column ${placed.map((u) => `${u.position + 1}, headed "${u.header}"`).join('; column ')} is not a column yusuan knows for this table`, headerLines[0]?.ref ?? titleLine.ref);
+    }
+    // identities decide: a column that reads as an earlier one's measure is that column printed again
+    // (西安's 总计 beside 部门预算/合计) when every row holds the same number in both; else no reading fits
+    for (const { position, first, header } of headerLayout.alike) {
+      const same = rows.every((r) => amountKey(r.cells[position]) === amountKey(r.cells[first]));
+      if (!same) return unreadable(`two of its columns are headed alike ("${header}") and hold different numbers, so they cannot be told apart`, headerLines[0]?.ref ?? titleLine.ref);
+      headerLayout.columns[position] = undefined;
+      headerLayout.ignored.push({ position, header, why: `it repeats column ${first + 1} in every row` });
     }
     for (const ignored of headerLayout.ignored) {
       if (!rows.some((r) => holdsNumber(r.cells[ignored.position]) || (r.cells[ignored.position]?.text ?? '').trim() !== '')) continue;
