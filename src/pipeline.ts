@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { extract } from './extract/index.js';
 import { DocumentError, type ExtractedDocument, type Message, type SourceFormat, type SourceRef } from './ir.js';
 import type { TableKind } from './recognize/kinds.js';
+import { missingTables } from './normalize/completeness.js';
 import { headlines } from './normalize/headlines.js';
 import { normalize, type NormalizedDocument } from './normalize/line-items.js';
 import { recognize, type RecognizedDocument } from './recognize/document.js';
@@ -201,11 +202,27 @@ function settle(result: DocumentResult): DocumentResult {
           : 'no standard budget table (部门预算收支总表 … "三公"经费支出表) was found in this file';
     return result;
   }
+  const missing = missingTables(normalized);
+  if (missing.length > 0) {
+    const last = lastPosition(normalized);
+    notRead.push(
+      `${missing.length === 1 ? 'table' : 'tables'} ${missing.map((m) => m.number).join(', ')} ${missing.length === 1 ? 'was' : 'were'} not found (${[...new Set(missing.map((m) => m.why))].join('; ')})` +
+        (last ? `; the last table read ends at ${last}: is the file cut?` : ''),
+    );
+  }
   if (notRead.length > 0) {
     result.status = 'partial';
     result.error = notRead.join('; ');
   }
   return result;
+}
+
+/** Where the last amount read stands (`line 302`, `page 3`), for a person looking for where a file was cut. */
+function lastPosition(doc: NormalizedDocument): string | undefined {
+  let last: SourceRef | undefined;
+  for (const table of doc.tables) for (const item of table.items) last = item.ref;
+  if (!last) return undefined;
+  return last.line !== undefined ? `line ${last.line}` : last.page !== undefined ? `page ${last.page}` : last.table !== undefined ? `table ${last.table}, row ${last.row}` : undefined;
 }
 
 /** A text about a budget without its tables: paragraphs that speak of 预算 and state amounts in 元. */

@@ -326,7 +326,8 @@ export function normalize(doc: RecognizedDocument): NormalizedDocument {
       number: table.spec.number,
       title: table.title,
       unit: table.unit ?? '',
-      reason: errors.map((m) => m.text).join('; ') || 'it could not be read',
+      // the messages name the table; the reason is said of it
+      reason: errors.map((m) => m.text.replace(`table ${table.spec.number} (${table.title}): `, '')).join('; ') || 'it could not be read',
       ref: table.titleRef,
     });
   }
