@@ -127,7 +127,12 @@ class PathSink {
     }
   }
 
-  /** A filled thin axis-aligned rectangle is a line. */
+  /**
+   * A filled thin shape with two long axis-aligned sides is a line: a
+   * rectangle, or the trapezoid some generators fill for each border piece
+   * (its ends cut at 45° where it meets the next one, a corner at
+   * (x0, y0), (x1, y0), (x1 - t, y0 + t), (x0 + t, y0 + t)).
+   */
   private fillRect(pts: number[]): void {
     if (pts.length > 10) return;
     let x0 = Infinity;
@@ -143,16 +148,22 @@ class PathSink {
       if (y < y0) y0 = y;
       if (y > y1) y1 = y;
     }
-    // Every point must sit on the bounding box's corners (a rectangle).
-    for (let i = 0; i < pts.length; i += 2) {
-      const onX = Math.abs(pts[i] - x0) <= AXIS_TOL || Math.abs(pts[i] - x1) <= AXIS_TOL;
-      const onY = Math.abs(pts[i + 1] - y0) <= AXIS_TOL || Math.abs(pts[i + 1] - y1) <= AXIS_TOL;
-      if (!onX || !onY) return;
-    }
     const w = x1 - x0;
     const h = y1 - y0;
-    if (h <= THIN && w > h && w > 1) this.rules.h.push({ y: (y0 + y1) / 2, x0, x1 });
-    else if (w <= THIN && h > w && h > 1) this.rules.v.push({ x: (x0 + x1) / 2, y0, y1 });
+    const horizontal = h <= THIN && w > h && w > 1;
+    const vertical = !horizontal && w <= THIN && h > w && h > 1;
+    if (!horizontal && !vertical) return;
+    // Every point on one of the two long sides (a rectangle's corners, or
+    // a trapezoid's); other shapes (a triangle, a tick) are not lines.
+    const tol = AXIS_TOL + 1e-6;
+    for (let i = 0; i < pts.length; i += 2) {
+      const v = horizontal ? pts[i + 1] : pts[i];
+      const lo = horizontal ? y0 : x0;
+      const hi = horizontal ? y1 : x1;
+      if (Math.abs(v - lo) > tol && Math.abs(v - hi) > tol) return;
+    }
+    if (horizontal) this.rules.h.push({ y: (y0 + y1) / 2, x0, x1 });
+    else this.rules.v.push({ x: (x0 + x1) / 2, y0, y1 });
   }
 }
 
