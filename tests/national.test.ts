@@ -55,11 +55,6 @@ const KNOWN_GAPS: Record<string, { unreadable?: number[]; figures?: (typeof FIGU
     figures: ['general_budget'],
     why: "the same fault as cq-sj-kjj's, in table 5's first row, which is then taken for a header row",
   },
-  'sn-xa-ajj-2019-dept': {
-    unreadable: [9],
-    figures: ['three_public'],
-    why: 'table 9 prints 2018 and 2019 side by side under a header whose 公务用车 leaves (公务用车运行维护) the vocabulary does not place',
-  },
 };
 
 const money = (v: string | undefined) => (v === undefined || v === '' ? '' : v);
