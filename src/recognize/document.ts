@@ -566,7 +566,6 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
   let department: Department | undefined;
   let fiscalYear: number | undefined;
   let fiscalYearRef: SourceRef | undefined;
-  let last: { kind: TableKind; core: string } | undefined;
   const cover = yearOfCover(lines);
 
   for (let i = 0; i < lines.length; ) {
@@ -588,7 +587,6 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
         const unit = section.meta.unit === undefined ? '' : (knownUnit(section.meta.unit) ?? '');
         unreadable.set(title.kind, { kind: title.kind, number: spec.number, title: nonEmpty(line)[0].trim(), unit, reason: section.unreadable, ref: line.ref, rank: title.rank });
       }
-      last = { kind: title.kind, core: title.core };
       continue;
     }
     if (!section.table) continue;
@@ -624,9 +622,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
     } else {
       messages.push(leftOut(section.table, existing));
     }
-    last = { kind: title.kind, core: title.core };
   }
-  void last;
   // a document whose tables name no year: the year its cover or first pages name (国家信访局2026年部门预算)
   if (fiscalYear === undefined && cover && tables.size > 0) {
     fiscalYear = cover.year;
