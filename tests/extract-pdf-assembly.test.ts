@@ -47,4 +47,56 @@ describe('a table whose grid is not found (d)', () => {
     expect(texts(t[0])).toEqual(SUMMARY);
     expect(paragraphs(doc.blocks)).toEqual(['收支总表', '单位：万元', '注：本表为测试表。']);
   });
+
+  it('a table of two columns without rules (项目 | 预算数) is a table, not a paragraph per cell', async () => {
+    const doc = await fixture('two-column.pdf');
+    const t = tables(doc.blocks);
+    expect(t).toHaveLength(1);
+    expect(texts(t[0])).toEqual([
+      ['项目', '预算数'],
+      ['合计', '32.56'],
+      ['1.因公出国（境）费', '16.80'],
+      ['2.公务接待费', '11.56'],
+      ['3.公务用车购置及运行维护费', '4.20'],
+      ['其中：公务用车购置费', '0.00'],
+      ['公务用车运行维护费', '4.20'],
+    ]);
+    expect(paragraphs(doc.blocks)).toEqual(['"三公"经费支出表', '单位：万元', '注：本表为两栏测试表。']);
+  });
+});
+
+describe('an amount glued to the label of the next column (a)', () => {
+  it('is cut where the label lines up with the next column, one string or two with a quarter-em gap', async () => {
+    const doc = await fixture('glued-amounts.pdf');
+    const t = tables(doc.blocks);
+    expect(t).toHaveLength(1);
+    expect(texts(t[0])).toEqual(SUMMARY);
+    // No cell holds an amount and Chinese text together.
+    for (const row of texts(t[0])) for (const cell of row) expect(cell).not.toMatch(/\d[\u4e00-\u9fff]/);
+  });
+});
+
+describe('headers and wrapped labels of a table without rules (b, c)', () => {
+  const EXPECTED = [
+    ['科目编码', '科目名称', '2026年预算数', '', '', '专项业务经费支出'],
+    ['', '', '合计', '基本支出', '项目支出', ''],
+    ['', '合计', '2,085.50', '1,089.50', '996.00', '120.00'],
+    ['201', '一般公共服务支出', '1,853.61', '857.61', '996.00', '120.00'],
+    ['2010301', '行政运行（含机关服务中心）', '857.61', '857.61', '', ''],
+    ['2010302', '一般行政管理事务', '246.00', '', '246.00', '120.00'],
+    ['2080505', '机关事业单位基本养老保险缴费支出', '231.89', '231.89', '', ''],
+  ];
+
+  it('a header over two columns stays whole, in the first of them; a header wider than its numbers stays over them', async () => {
+    const doc = await fixture('header-fragments.pdf');
+    const t = tables(doc.blocks);
+    expect(t).toHaveLength(1);
+    expect(texts(t[0]).slice(0, 2)).toEqual(EXPECTED.slice(0, 2));
+  });
+
+  it('the continuation of the last row’s wrapped label joins its cell; the note under the table stays a paragraph', async () => {
+    const doc = await fixture('header-fragments.pdf');
+    expect(texts(tables(doc.blocks)[0])).toEqual(EXPECTED);
+    expect(paragraphs(doc.blocks)).toEqual(['一般公共预算支出表', '单位：万元', '注：本表为无框线测试表。']);
+  });
 });

@@ -11,7 +11,7 @@
  * Borders go in the middle of the widest empty gap between two columns.
  */
 import { splitAtColumns } from './grid.js';
-import { isSpace, joinLine, joinLines, sliceRun, tidy, type Run } from './text.js';
+import { isSpace, isWideChar, joinLine, joinLines, sliceRun, tidy, trimRun, type Run } from './text.js';
 
 /** Chunks of a line are separated by gaps at least this wide (ems). */
 const CHUNK_GAP = 0.5;
@@ -147,20 +147,33 @@ export function streamTables(lines: Run[][]): { tables: StreamTable[]; rest: Run
     )
       i--;
     const region = info.slice(i, j + 1);
-    const t = regionTable(region);
-    if (t) {
-      tables.push(t);
-      for (let k = i; k <= j; k++) used.add(k);
+    // One-piece lines right under the last table line may continue its
+    // cells (a label wrapped in the last row); regionTable decides.
+    let t = j + 1;
+    while (t < info.length && t <= j + 3 && !candidate[t] && !isMeta(info[t]) && info[t].size <= info[j].size + 0.5 && wrapGap(info[t - 1], info[t])) t++;
+    const found = regionTable(region, info.slice(j + 1, t));
+    if (found) {
+      tables.push(found.table);
+      for (let k = i; k <= j + found.tail; k++) used.add(k);
+      j += found.tail;
     }
     i = j + 1;
   }
   return { tables, rest: lines.filter((_, k) => !used.has(k)) };
 }
 
-function regionTable(region: LineInfo[]): StreamTable | null {
+/** Line b is set as closely under line a as the wrapped lines of one cell are. */
+function wrapGap(a: LineInfo, b: LineInfo): boolean {
+  const gap = b.top - a.bottom;
+  return gap < 0.6 * Math.min(a.size, b.size) && gap > -0.3 * b.size;
+}
+
+function regionTable(region: LineInfo[], tail: LineInfo[]): { table: StreamTable; tail: number } | null {
   const multi = region.filter((l) => l.chunks.length >= 2);
+  if (multi.length < 3) return null;
+  splitGlued(region);
   const dataLines = region.filter((l) => l.chunks.some((c) => isNumeric(c.text)));
-  if (multi.length < 3 || dataLines.length < 2 || !region.some((l) => l.chunks.length >= 3)) return null;
+  if (dataLines.length < 2 || !(region.some((l) => l.chunks.length >= 3) || twoColumns(region))) return null;
   // Cells are short; sentences split at a gap are running text.
   const lengths = region.flatMap((l) => l.chunks.map((c) => [...c.text].length)).sort((a, b) => a - b);
   if (lengths[lengths.length >> 1] > 16) return null;
@@ -173,6 +186,7 @@ function regionTable(region: LineInfo[]): StreamTable | null {
   const lanci = region.find(
     (l) => l.chunks.length >= 3 && l.chunks[0].text.replace(/\s/g, '') === '栏次' && l.chunks.slice(1).every((c) => /^\d+$/.test(c.text)),
   );
+  const firstData = region.indexOf(dataLines[0]);
   if (lanci) {
     spans = lanci.chunks.map((c) => [c.x0, c.x1]);
   } else {
@@ -180,7 +194,6 @@ function regionTable(region: LineInfo[]): StreamTable | null {
     // Chunks of the header line right above the data standing alone in a
     // gap: columns empty in every data row. (Header lines further up hold
     // the headers spanning several columns.)
-    const firstData = region.indexOf(dataLines[0]);
     const header = firstData > 0 ? region[firstData - 1] : undefined;
     for (const c of header?.chunks ?? []) {
       if (!spans.some(([a, b]) => c.x1 > a && c.x0 < b)) spans.push([c.x0, c.x1]);
@@ -191,26 +204,50 @@ function regionTable(region: LineInfo[]): StreamTable | null {
   const xs = [Math.min(x0, spans[0][0]) - 1];
   for (let k = 0; k + 1 < spans.length; k++) xs.push(borderBetween(spans[k], spans[k + 1], dataChunks));
   xs.push(Math.max(x1, spans[spans.length - 1][1]) + 1);
+  const nc = xs.length - 1;
+  const colAt = (x: number): number => {
+    const col = xs.findIndex((b, k) => k < nc && x >= b && x < xs[k + 1]);
+    return col >= 0 ? col : x < xs[0] ? 0 : nc - 1;
+  };
+  // Numbers are right-aligned: their right edge is in their column; text
+  // (and a header over several columns) starts in its column.
+  const place = (r: Run, text: string): number => colAt(isNumeric(text) ? r.x1 - 0.1 : r.x0 + 0.1);
+  // What the data rows hold in each column, for placing the header.
+  const extent: [number, number][] = xs.slice(1).map(() => [Infinity, -Infinity]);
+  for (const l of dataLines) {
+    for (const c of l.chunks) {
+      for (const r of c.runs) {
+        const k = place(r, tidy(r.text));
+        extent[k][0] = Math.min(extent[k][0], r.x0);
+        extent[k][1] = Math.max(extent[k][1], r.x1);
+      }
+    }
+  }
 
   // Cells of each line.
-  const lineCells = region.map((l) => {
+  const cellsOf = (l: LineInfo, isHeader: boolean): string[] => {
     const cells: string[][] = xs.slice(1).map(() => []);
     for (const c of l.chunks) {
+      // A header chunk is one header: kept whole, and where it runs over a
+      // column border, put in the column whose data it stands over (a
+      // header centred over its column and wider than the numbers under
+      // it), or the first of those it spans.
+      if (isHeader && colAt(c.x0 + 0.1) !== colAt(c.x1 - 0.1)) {
+        const over: number[] = [];
+        for (let k = colAt(c.x0 + 0.1); k <= colAt(c.x1 - 0.1); k++) if (c.x0 < extent[k][1] && c.x1 > extent[k][0]) over.push(k);
+        cells[over.length ? over[0] : colAt(c.x0 + 0.1)].push(c.text);
+        continue;
+      }
       for (const r of c.runs) {
         for (const { run } of splitAtColumns(r, xs)) {
           const text = tidy(run.text);
-          if (!text) continue;
-          // Numbers are right-aligned: their right edge is in their column;
-          // text (and a header over several columns) starts in its column.
-          const x = isNumeric(text) ? run.x1 - 0.1 : run.x0 + 0.1;
-          let col = xs.findIndex((b, k) => k + 1 < xs.length && x >= b && x < xs[k + 1]);
-          if (col < 0) col = x < xs[0] ? 0 : xs.length - 2;
-          cells[col].push(text);
+          if (text) cells[place(run, text)].push(text);
         }
       }
     }
     return cells.map((c) => tidy(c.join(' ')));
-  });
+  };
+  const lineCells = region.map((l, k) => cellsOf(l, k < firstData && l !== lanci));
   // Rows: lines much closer together than the rows holding numbers are the
   // wrapped lines of one row (a cell's text, or a row whose numbers sit
   // between the lines of its label), as long as they do not collide.
@@ -244,13 +281,147 @@ function regionTable(region: LineInfo[]): StreamTable | null {
       prev.bottom = l.bottom;
     } else rows.push({ cells: texts.map((t) => (t ? [t] : [])), bottom: l.bottom, top: l.top });
   });
+  // Lines under the last row continue its cells when each of their pieces
+  // lies inside the box of a column where that row has text (and is not a
+  // number, nor starts a row of its own).
+  let used = 0;
+  let above = region[region.length - 1];
+  for (const l of tail) {
+    const row = rows[rows.length - 1];
+    const fits = l.chunks.every((c) => {
+      const k = colAt(c.x0 + 0.1);
+      const cell = row.cells[k];
+      return (
+        colAt(c.x1 - 0.1) === k &&
+        cell.length > 0 &&
+        !isNumeric(cell[cell.length - 1]) &&
+        !isNumeric(c.text) &&
+        !ROW_START.test(c.text) &&
+        c.x0 >= xs[k] &&
+        c.x1 <= xs[k + 1] + 0.5 * l.size
+      );
+    });
+    if (!fits || l.top - above.top >= 0.7 * pitch) break;
+    for (const c of l.chunks) row.cells[colAt(c.x0 + 0.1)].push(c.text);
+    row.bottom = l.bottom;
+    above = l;
+    used++;
+  }
   return {
-    top: region[0].top,
-    bottom: region[region.length - 1].bottom,
-    x0: xs[0],
-    xs,
-    rows: rows.map((r) => r.cells.map((c) => tidy(joinLines(c)))),
+    table: {
+      top: region[0].top,
+      bottom: above.bottom,
+      x0: xs[0],
+      xs,
+      rows: rows.map((r) => r.cells.map((c) => tidy(joinLines(c)))),
+    },
+    tail: used,
   };
+}
+
+/**
+ * A table of two columns, labels and amounts (a 三公 table set as 项目 |
+ * 预算数): at least three lines of a label and an amount whose right edges
+ * line up. (Tables of contents — a title, leader dots, a page number — are
+ * not: their numbers are small whole numbers.)
+ */
+function twoColumns(region: LineInfo[]): boolean {
+  const ends: number[] = [];
+  for (const l of region) {
+    if (l.chunks.length !== 2) continue;
+    const [a, b] = l.chunks;
+    if (isNumeric(a.text) || !isNumeric(b.text) || !/[.,]/.test(b.text) || /[.…·．]{3,}$/.test(a.text)) continue;
+    ends.push(b.x1);
+  }
+  if (ends.length < 3) return false;
+  ends.sort((a, b) => a - b);
+  const mid = ends[ends.length >> 1];
+  const size = region[0].size;
+  return ends.filter((e) => Math.abs(e - mid) <= 0.5 * size).length >= 3;
+}
+
+/** Digits and their punctuation, as amounts are written. */
+const AMOUNT_CHAR = /[\d,.%]/;
+
+/**
+ * Splits chunks that hold the texts of two columns set too close together
+ * to be told apart by the gap (an amount right-aligned against the label of
+ * the next column, 9,433.72一、一般公共服务支出; or shown by one string): at a
+ * space, between two runs, or where an amount meets Chinese text, when the
+ * part after the break starts where other lines of the table start a piece
+ * (the next column's left edge), or the amount before it ends where other
+ * lines' amounts end (its column's right edge). A break that lines up with
+ * nothing is inside one cell (2026年预算数, 合 计) and stays.
+ */
+function splitGlued(region: LineInfo[]): void {
+  const size = Math.min(...region.map((l) => l.size));
+  const tol = 0.5 * size;
+  // Where other lines' pieces start, and where their amounts end.
+  const starts = region.map((l) => l.chunks.map((c) => c.x0));
+  const ends = region.map((l) => l.chunks.filter((c) => isNumeric(c.text)).map((c) => c.x1));
+  const seen = (sets: number[][], self: number, x: number): boolean => {
+    let n = 0;
+    for (let k = 0; k < sets.length && n < 2; k++) if (k !== self && sets[k].some((v) => Math.abs(v - x) <= tol)) n++;
+    return n >= 2;
+  };
+  region.forEach((l, li) => {
+    if (!l.chunks.some(mayBeGlued)) return;
+    const out: Chunk[] = [];
+    for (const c of l.chunks) {
+      if (!mayBeGlued(c)) {
+        out.push(c);
+        continue;
+      }
+      let rest = c;
+      for (;;) {
+        const cut = breaks(rest).find(
+          (b) => b.left.text && b.right.text && (seen(starts, li, b.right.x0) || (isNumeric(b.left.text) && seen(ends, li, b.left.x1))),
+        );
+        if (!cut) break;
+        out.push(cut.left);
+        rest = cut.right;
+      }
+      out.push(rest);
+    }
+    l.chunks = out;
+  });
+}
+
+/** A chunk with a break inside: several runs, a space, or an amount next to Chinese text. */
+function mayBeGlued(c: Chunk): boolean {
+  if (c.runs.length > 1) return true;
+  const t = c.runs[0].text;
+  for (let i = 1; i < t.length; i++) if (isBreak(t[i - 1], t[i])) return true;
+  return false;
+}
+
+function isBreak(a: string, b: string): boolean {
+  return isSpace(b) || (AMOUNT_CHAR.test(a) && isWideChar(b)) || (isWideChar(a) && /\d/.test(b));
+}
+
+function chunkOf(runs: Run[]): Chunk {
+  const kept = runs.map(trimRun).filter((r): r is Run => r !== null);
+  if (!kept.length) return { runs: [], x0: 0, x1: 0, text: '' };
+  return { runs: kept, x0: kept[0].x0, x1: Math.max(...kept.map((r) => r.x1)), text: tidy(joinLine(kept)) };
+}
+
+/** The ways a chunk can be cut in two, left to right. */
+function breaks(c: Chunk): { left: Chunk; right: Chunk }[] {
+  const out: { left: Chunk; right: Chunk }[] = [];
+  c.runs.forEach((r, k) => {
+    if (k > 0) out.push({ left: chunkOf(c.runs.slice(0, k)), right: chunkOf(c.runs.slice(k)) });
+    for (let i = 1; i < r.text.length; i++) {
+      if (!isBreak(r.text[i - 1], r.text[i]) || isSpace(r.text[i - 1])) continue;
+      let j = i;
+      while (j < r.text.length && isSpace(r.text[j])) j++;
+      if (j >= r.text.length) continue;
+      out.push({
+        left: chunkOf([...c.runs.slice(0, k), sliceRun(r, 0, i)]),
+        right: chunkOf([sliceRun(r, j, r.text.length), ...c.runs.slice(k + 1)]),
+      });
+    }
+  });
+  return out;
 }
 
 function mergeSpans(spans: [number, number][]): [number, number][] {
@@ -258,7 +429,7 @@ function mergeSpans(spans: [number, number][]): [number, number][] {
   const out: [number, number][] = [];
   for (const sp of s) {
     const last = out[out.length - 1];
-    if (last && sp[0] <= last[1] + 1) last[1] = Math.max(last[1], sp[1]);
+    if (last && sp[0] < last[1]) last[1] = Math.max(last[1], sp[1]);
     else out.push([sp[0], sp[1]]);
   }
   return out;
