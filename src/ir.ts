@@ -19,6 +19,11 @@ export interface SourceRef {
   table?: number;
   /** 1-based row within that table (DOCX, HTML). */
   row?: number;
+  /**
+   * The cell's box on its page (PDF): [x0, y0, x1, y1] in points, origin at
+   * the top left of the page as rendered at scale 1 (y grows downwards).
+   */
+  box?: [number, number, number, number];
 }
 
 /** The contract's compact form of a position: `L123`, `p4`, `t5r7`. */

@@ -12,6 +12,7 @@ import { pdfExtractor } from '../src/extract/pdf.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIX = join(ROOT, 'tests/fixtures/pdf-assembly');
+const BAD = join(ROOT, 'tests/fixtures/pdf-bad');
 
 const tables = (blocks: Block[]): Table[] => blocks.filter((b): b is Table => b.kind === 'table');
 const paragraphs = (blocks: Block[]): string[] => blocks.filter((b): b is Paragraph => b.kind === 'paragraph').map((p) => p.text);
@@ -98,5 +99,49 @@ describe('headers and wrapped labels of a table without rules (b, c)', () => {
     const doc = await fixture('header-fragments.pdf');
     expect(texts(tables(doc.blocks)[0])).toEqual(EXPECTED);
     expect(paragraphs(doc.blocks)).toEqual(['一般公共预算支出表', '单位：万元', '注：本表为无框线测试表。']);
+  });
+});
+
+describe('cell boxes', () => {
+  type Box = [number, number, number, number];
+  const close = (a: Box | undefined, b: Box): void => {
+    expect(a).toBeDefined();
+    a!.forEach((v, i) => expect(Math.abs(v - b[i]), `box ${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBeLessThan(0.5));
+  };
+
+  it('a ruled cell’s box is its (merged) grid cell, in points from the top left of the page', async () => {
+    const doc = await extract(join(BAD, 'ruled-table.pdf'));
+    const [t1, t2] = tables(doc.blocks);
+    // 项目, merged over the four code and name columns of the first header row.
+    close(t1.rows[0].cells[0].ref.box, [50, 102, 300, 122]);
+    // The cells it covers have their own grid cells.
+    close(t1.rows[0].cells[1].ref.box, [80, 102, 110, 122]);
+    // 行政运行's amount 9,389,913.00: third body row, 合计 column.
+    const row = t1.rows.find((r) => r.cells[3].text === '行政运行')!;
+    close(row.cells[4].ref.box, [300, 202, 380, 222]);
+    // The continuation page's row, put back in the first page's columns.
+    close(t2.rows[0].cells[4].ref.box, [300, 42, 380, 62]);
+    for (const r of [...t1.rows, ...t2.rows]) for (const c of r.cells) expect(c.ref.page).toBe(r.ref.page);
+  });
+
+  it('on a page turned by /Rotate the box is where the cell is shown, not where its text runs', async () => {
+    const doc = await extract(join(BAD, 'rotated.pdf'));
+    const t1 = tables(doc.blocks)[0];
+    // Page 1 is shown turned a quarter clockwise: x = the unturned y, y = x.
+    close(t1.rows[0].cells[0].ref.box, [720, 50, 740, 300]);
+  });
+
+  it('a cell of a table without rules: its column between the borders found, its row’s lines', async () => {
+    const doc = await fixture('glued-amounts.pdf');
+    const t = tables(doc.blocks)[0];
+    const [x0, y0, x1, y1] = t.rows[1].cells[1].ref.box!;
+    // 9,433.72 (ends at x 230, baseline 120 from the top, 10 pt type).
+    expect(x0).toBeLessThan(190);
+    expect(x1).toBeGreaterThanOrEqual(230);
+    expect(x1).toBeLessThanOrEqual(232.5);
+    expect(y0).toBeLessThanOrEqual(110);
+    expect(y1).toBeGreaterThanOrEqual(120);
+    // Its neighbour, the label, starts at the border.
+    expect(t.rows[1].cells[2].ref.box![0]).toBe(x1);
   });
 });

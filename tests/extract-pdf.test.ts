@@ -268,7 +268,7 @@ describe('synthetic PDFs', () => {
     const [t1, t2] = tables(doc.blocks);
     expect(texts(t1)).toEqual(RULED_P1);
     expect(texts(t2)).toEqual(RULED_P2);
-    for (const r of t1.rows) for (const c of r.cells) expect(c.ref).toEqual({ page: 1 });
+    for (const r of t1.rows) for (const c of r.cells) expect(c.ref).toEqual({ page: 1, box: expect.any(Array) });
     for (const r of t2.rows) expect(r.ref).toEqual({ page: 2 });
     // The page texts keep everything, page numbers included.
     expect(doc.sourceLines?.[0]).toContain('- 1 -');

@@ -26,6 +26,7 @@ import {
   type Table,
 } from '../ir.js';
 import type { Extractor } from './extractor.js';
+import type { Box } from './pdf/grid.js';
 import { dedupe, layoutPage, mayHoldTable, pageText, type Placed, type PlacedLine, type PlacedTable } from './pdf/layout.js';
 import { ContentRuleReader, mul, operatorListRules, type Rules } from './pdf/rules.js';
 import { groupLines, runsFromItems } from './pdf/text.js';
@@ -129,6 +130,8 @@ interface PageResult {
   page: number;
   height: number;
   items: Placed[];
+  /** Maps a point of the page frame back to the page as rendered (viewport). */
+  toPage: (x: number, y: number) => [number, number];
 }
 
 /** Removes page numbers and running headers/footers. */
@@ -181,6 +184,14 @@ function alignContinuations(pages: PageResult[]): void {
           cells.forEach((t, k) => (out[map[k]] = t));
           return out;
         });
+        const xs = prev.xs;
+        first.boxes = first.boxes.map((boxes) => {
+          const [, y0, , y1] = boxes[0];
+          const out: Box[] = [];
+          for (let m = 0; m < n; m++) out.push([xs[m], y0, xs[m + 1], y1]);
+          boxes.forEach((b, k) => (out[map[k]] = b));
+          return out;
+        });
         first.xs = prev.xs;
       }
     }
@@ -219,7 +230,15 @@ function documentRight(pages: PageResult[]): number {
   return rights.length ? rights[rights.length >> 1] : Infinity;
 }
 
-function paragraphs(items: Placed[], page: number, docRight: number): Block[] {
+/** A box of the page frame, on the page as rendered, rounded to 0.01 pt. */
+function pageBox(b: Box, toPage: PageResult['toPage']): [number, number, number, number] {
+  const [ax, ay] = toPage(b[0], b[1]);
+  const [bx, by] = toPage(b[2], b[3]);
+  const r = (v: number): number => Math.round(v * 100) / 100;
+  return [r(Math.min(ax, bx)), r(Math.min(ay, by)), r(Math.max(ax, bx)), r(Math.max(ay, by))];
+}
+
+function paragraphs(items: Placed[], page: number, docRight: number, toPage: PageResult['toPage']): Block[] {
   const block = textBlock(items);
   const left = block.left;
   let right = block.right;
@@ -229,8 +248,8 @@ function paragraphs(items: Placed[], page: number, docRight: number): Block[] {
   let para: Paragraph | null = null;
   for (const it of items) {
     if (it.kind === 'table') {
-      const rows: Row[] = it.rows.map((cells) => ({
-        cells: cells.map((text): Cell => ({ text, ref: { page } })),
+      const rows: Row[] = it.rows.map((cells, r) => ({
+        cells: cells.map((text, c): Cell => ({ text, ref: { page, box: pageBox(it.boxes[r][c], toPage) } })),
         ref: { page },
       }));
       const table: Table = { kind: 'table', rows, ref: { page } };
@@ -385,7 +404,7 @@ export const pdfExtractor: Extractor = {
           if (!runs.length) {
             noText.push(p);
             sourceLines.push('');
-            results.push({ page: p, height: frame.height, items: [] });
+            results.push({ page: p, height: frame.height, items: [], toPage: frame.toPage });
             continue;
           }
           const unique = dedupe(runs);
@@ -407,7 +426,7 @@ export const pdfExtractor: Extractor = {
             }
             rules = toViewport(read, frame.transform);
           }
-          results.push({ page: p, height: frame.height, items: layoutPage(unique, rules) });
+          results.push({ page: p, height: frame.height, items: layoutPage(unique, rules), toPage: frame.toPage });
         } finally {
           page.cleanup();
         }
@@ -442,7 +461,7 @@ export const pdfExtractor: Extractor = {
       alignContinuations(results);
       const blocks: Block[] = [];
       const docRight = documentRight(results);
-      for (const r of results) blocks.push(...paragraphs(r.items, r.page, docRight));
+      for (const r of results) blocks.push(...paragraphs(r.items, r.page, docRight, r.toPage));
       return { format: 'pdf', blocks, messages, pages: doc.numPages, sourceLines };
     } catch (err) {
       // pdf.js's complaints about the file (bad streams, xref, numbers) mean a damaged PDF;
@@ -461,7 +480,12 @@ export const pdfExtractor: Extractor = {
  * the text is sideways in it (a landscape table set on a portrait page, or
  * a page rotated by /Rotate whose content was not).
  */
-function upright(items: readonly unknown[], vt: number[], width: number, height: number): { transform: number[]; height: number } {
+function upright(
+  items: readonly unknown[],
+  vt: number[],
+  width: number,
+  height: number,
+): { transform: number[]; height: number; toPage: (x: number, y: number) => [number, number] } {
   const votes = [0, 0, 0, 0];
   for (const raw of items) {
     const it = raw as { str?: string; transform?: number[] };
@@ -473,7 +497,7 @@ function upright(items: readonly unknown[], vt: number[], width: number, height:
     votes[q] += it.str.length;
   }
   const q = votes.indexOf(Math.max(...votes));
-  if (q === 0) return { transform: vt, height };
+  if (q === 0) return { transform: vt, height, toPage: (x, y) => [x, y] };
   // Turn direction q (0: →, 1: ↓, 2: ←, 3: ↑ in y-down space) into →.
   const turn = [
     [1, 0, 0, 1],
@@ -491,7 +515,14 @@ function upright(items: readonly unknown[], vt: number[], width: number, height:
   const minY = Math.min(...corners.map((c) => c[1]));
   const maxY = Math.max(...corners.map((c) => c[1]));
   const m = mul(vt, [turn[0], turn[1], turn[2], turn[3], -minX, -minY]);
-  return { transform: m, height: maxY - minY };
+  // The frame is the viewport turned (an orthogonal matrix: its inverse is
+  // its transpose) and shifted.
+  const toPage = (x: number, y: number): [number, number] => {
+    const ux = x + minX;
+    const uy = y + minY;
+    return [turn[0] * ux + turn[1] * uy, turn[2] * ux + turn[3] * uy];
+  };
+  return { transform: m, height: maxY - minY, toPage };
 }
 
 /** Maps rules from PDF user space to the page frame (y down). */

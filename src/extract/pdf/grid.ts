@@ -291,8 +291,14 @@ export function splitAtColumns(r: Run, xs: number[]): { run: Run; col: number }[
   return out;
 }
 
-/** The cells' texts of a grid, one row per row band (empty rows dropped). */
-export function gridRows(g: Grid, runs: Run[]): { cells: string[]; top: number }[] {
+export type Box = [number, number, number, number];
+
+/**
+ * The cells' texts of a grid, one row per row band (empty rows dropped),
+ * and each cell's box: the merged cell's where it is the merge's anchor
+ * (top-left), its own grid cell's otherwise.
+ */
+export function gridRows(g: Grid, runs: Run[]): { cells: string[]; boxes: Box[]; top: number }[] {
   const nc = nCols(g);
   const nr = nRows(g);
   const inCell = new Map<number, Run[]>();
@@ -306,18 +312,29 @@ export function gridRows(g: Grid, runs: Run[]): { cells: string[]; top: number }
       list.push(run);
     }
   }
-  const rows: { cells: string[]; top: number }[] = [];
+  // The last row and column each merged cell covers.
+  const lastRow = new Int32Array(nr * nc);
+  const lastCol = new Int32Array(nr * nc);
+  for (let i = 0; i < nr * nc; i++) {
+    const a = g.anchor[i];
+    lastRow[a] = Math.max(lastRow[a], Math.floor(i / nc));
+    lastCol[a] = Math.max(lastCol[a], i % nc);
+  }
+  const rows: { cells: string[]; boxes: Box[]; top: number }[] = [];
   for (let r = 0; r < nr; r++) {
     const cells: string[] = [];
+    const boxes: Box[] = [];
     let any = false;
     for (let c = 0; c < nc; c++) {
       const i = r * nc + c;
-      const list = g.anchor[i] === i ? inCell.get(i) : undefined;
-      const text = list ? tidy(joinLines(groupLines(list).map(joinLine))) : '';
+      const anchored = g.anchor[i] === i;
+      const list = anchored ? inCell.get(i) : undefined;
+      const text = list ? tidy(joinLines(groupLines(list).map((l) => joinLine(l)))) : '';
       if (text) any = true;
       cells.push(text);
+      boxes.push(anchored ? [g.xs[c], g.ys[r], g.xs[lastCol[i] + 1], g.ys[lastRow[i] + 1]] : [g.xs[c], g.ys[r], g.xs[c + 1], g.ys[r + 1]]);
     }
-    if (any) rows.push({ cells, top: g.ys[r] });
+    if (any) rows.push({ cells, boxes, top: g.ys[r] });
   }
   return rows;
 }

@@ -2,7 +2,7 @@
  * One page's layout: runs + ruling lines → tables and paragraph lines in
  * reading order (top to bottom).
  */
-import { findGrids, gridContains, gridRows, type Grid } from './grid.js';
+import { findGrids, gridContains, gridRows, type Box, type Grid } from './grid.js';
 import type { Rules } from './rules.js';
 import { streamTables } from './stream.js';
 import { groupLines, isSpace, joinLine, midY, sliceRun, tidy, type Run } from './text.js';
@@ -15,6 +15,8 @@ export interface PlacedTable {
   /** Column borders, left to right (columns + 1 values). */
   xs: number[];
   rows: string[][];
+  /** Each cell's box [x0, y0, x1, y1] in the page frame, parallel to rows. */
+  boxes: Box[][];
 }
 
 export interface PlacedLine {
@@ -154,12 +156,13 @@ export function layoutPage(runs: Run[], rules: Rules): Placed[] {
       x0: g.xs[0],
       xs: g.xs,
       rows: rows.map((r) => r.cells),
+      boxes: rows.map((r) => r.boxes),
     });
   });
   // Text outside ruled tables: unruled tables first, the rest are lines.
   const freeLines = groupLines(free);
   const { tables, rest } = streamTables(freeLines);
-  for (const t of tables) items.push({ kind: 'table', top: t.top, bottom: t.bottom, x0: t.x0, xs: t.xs, rows: t.rows });
+  for (const t of tables) items.push({ kind: 'table', top: t.top, bottom: t.bottom, x0: t.x0, xs: t.xs, rows: t.rows, boxes: t.boxes });
   for (const line of rest) for (const seg of segments(line)) {
     const l = lineOf(seg);
     if (l.text) items.push(l);

@@ -38,6 +38,8 @@ export interface StreamTable {
   x0: number;
   xs: number[];
   rows: string[][];
+  /** Each cell's box: its column's borders, its row's extent (page frame). */
+  boxes: [number, number, number, number][][];
 }
 
 /** Splits runs at wide whitespace inside them too. */
@@ -261,7 +263,7 @@ function regionTable(region: LineInfo[], tail: LineInfo[]): { table: StreamTable
   });
   pitches.sort((a, b) => a - b);
   const pitch = pitches.length ? pitches[pitches.length >> 1] : Infinity;
-  const rows: { cells: string[][]; bottom: number; top: number }[] = [];
+  const rows: { cells: string[][]; bottom: number; top: number; size: number }[] = [];
   region.forEach((l, k) => {
     const texts = lineCells[k];
     const prev = rows[rows.length - 1];
@@ -279,7 +281,7 @@ function regionTable(region: LineInfo[], tail: LineInfo[]): { table: StreamTable
         if (t) prev.cells[c].push(t);
       });
       prev.bottom = l.bottom;
-    } else rows.push({ cells: texts.map((t) => (t ? [t] : [])), bottom: l.bottom, top: l.top });
+    } else rows.push({ cells: texts.map((t) => (t ? [t] : [])), bottom: l.bottom, top: l.top, size: l.size });
   });
   // Lines under the last row continue its cells when each of their pieces
   // lies inside the box of a column where that row has text (and is not a
@@ -314,6 +316,7 @@ function regionTable(region: LineInfo[], tail: LineInfo[]): { table: StreamTable
       x0: xs[0],
       xs,
       rows: rows.map((r) => r.cells.map((c) => tidy(joinLines(c)))),
+      boxes: rows.map((r) => xs.slice(1).map((x, c): [number, number, number, number] => [xs[c], r.top, x, r.bottom + 0.25 * r.size])),
     },
     tail: used,
   };
