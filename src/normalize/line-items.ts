@@ -121,6 +121,11 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
   // the records a row holds: one per side, or more where the table prints column groups side by side
   const records: { side: Side; block: number }[] = [];
   const hasLabelColumn = table.columns.some((c) => c?.role === 'label');
+  const hasUnitColumn = table.columns.some((c) => c?.role === 'unit');
+  /** The unit whose rows follow its heading row, in tables that print units as rows of the code column. */
+  let blockUnit = '';
+  /** The last 类 code per record, for 款 codes printed as two digits. */
+  const lastClass: string[] = [];
   for (const side of SIDES) {
     const blocks = [...new Set(table.columns.flatMap((c) => (c && c.side === side ? [c.block ?? 0] : [])))].sort((a, b) => a - b);
     for (const block of blocks) records.push({ side, block });
@@ -214,6 +219,16 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
         else if (label === CARRYOVER_HEADING) underCarryover = true;
       }
       let code = cleanCode(rawCode);
+      // a 预算单位's row in the code column (西安: 125001 西安市安全生产监督管理局): the rows under it are that unit's
+      if (/^\d{6}$|^\d{8,}$/.test(code) && label !== '' && !hasUnitColumn) {
+        blockUnit = `${code} ${label}`;
+        code = '';
+        label = '合计';
+      }
+      // a 款 printed as its last two digits under its 类 (西安: 208, then 05 for 20805)
+      if (/^\d{2}$/.test(code) && lastClass[block] !== undefined) code = lastClass[block] + code;
+      if (code.length === 3) lastClass[block] = code;
+      if (!hasUnitColumn) unitName = blockUnit;
       let scheme: CodeScheme | '' = '';
       if (code !== '') {
         if (!isClassificationCode(code)) warn('odd-code', `the code "${rawCode.trim()}" is not a 3-, 5- or 7-digit classification code`, row.ref);
