@@ -145,3 +145,16 @@ describe('cell boxes', () => {
     expect(t.rows[1].cells[2].ref.box![0]).toBe(x1);
   });
 });
+
+describe('page texts (what trace shows around a number)', () => {
+  it('keep an amount apart from the next column’s label when a cell gap separates them', async () => {
+    const ruled = await fixture('trapezoid-borders.pdf');
+    // pdfjs makes one item of 9,433.72 and the label 0.6 em after it, with a space inside.
+    expect(ruled.sourceLines?.[0].split('\n')).toContain('一、财政拨款 9,433.72 一、一般公共服务支出 3,478.72');
+    const two = await fixture('two-column.pdf');
+    expect(two.sourceLines?.[0].split('\n')).toContain('1.因公出国（境）费 16.80');
+    // A word processor's autospace (a quarter em) is still no space.
+    const glued = await fixture('glued-amounts.pdf');
+    expect(glued.sourceLines?.[0].split('\n')).toContain('1.一般公共预算拨款 9,433.72统计信息事务 3,478.72');
+  });
+});

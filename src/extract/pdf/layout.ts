@@ -5,7 +5,7 @@
 import { findGrids, gridContains, gridRows, type Box, type Grid } from './grid.js';
 import type { Rules } from './rules.js';
 import { streamTables } from './stream.js';
-import { groupLines, isSpace, joinLine, midY, sliceRun, tidy, type Run } from './text.js';
+import { groupLines, isSpace, joinLine, midY, sliceRun, tidy, WIDE_GAP, type Run } from './text.js';
 
 export interface PlacedTable {
   kind: 'table';
@@ -132,12 +132,27 @@ export function mayHoldTable(lines: Run[][]): boolean {
   return false;
 }
 
-/** The page's visual lines as text (sourceLines). */
+/**
+ * The page's visual lines as text (sourceLines). Pieces set apart by more
+ * than pdfjs's own word break (0.6 em: the gap between two cells) keep a
+ * space between them, an amount and the next column's label too.
+ */
 export function pageText(lines: Run[][]): string {
   return lines
-    .map((l) => tidy(joinLine(l)))
+    .map((l) => tidy(joinLine(l.map(wideSpaces), 0.6)))
     .filter(Boolean)
     .join('\n');
+}
+
+/** A run whose spaces as wide as a cell gap (pdfjs's one-item cells) are em spaces, which tidy keeps. */
+function wideSpaces(r: Run): Run {
+  if (r.text.indexOf(' ') < 0) return r;
+  let text = '';
+  for (let i = 0; i < r.text.length; i++) {
+    const ch = r.text[i];
+    text += ch === ' ' && r.edges[i + 1] - r.edges[i] >= 0.6 * r.size ? WIDE_GAP : ch;
+  }
+  return { ...r, text };
 }
 
 /** Lays out a page's (deduplicated) runs, given its ruling lines. */

@@ -169,11 +169,19 @@ export function trimRun(r: Run): Run | null {
 }
 
 /**
+ * What joinLine puts for a gap wider than a word space (over 1.5 em): an em
+ * space, which tidy turns into a plain one but, unlike a word processor's
+ * autospace, never drops: an amount and the label of the next column
+ * (`1668.14  一、一般公共服务支出`) stay apart.
+ */
+export const WIDE_GAP = '\u2003';
+
+/**
  * Joins runs of one visual line (sorted by x): no space between wide
  * characters or across tight gaps, one space between Latin/digit words set
- * apart.
+ * apart, and between any two pieces further apart than `wide` ems.
  */
-export function joinLine(runs: readonly Run[]): string {
+export function joinLine(runs: readonly Run[], wide = 1.5): string {
   let out = '';
   let prev: Run | null = null;
   for (const r of runs) {
@@ -184,7 +192,7 @@ export function joinLine(runs: readonly Run[]): string {
       const b = r.text[0];
       if (isSpace(a) || isSpace(b)) {
         // already separated
-      } else if (gap > 1.5 * em) out += ' ';
+      } else if (gap > wide * em) out += WIDE_GAP;
       else if (gap > 0.2 * em && !isWideChar(a) && !isWideChar(b)) out += ' ';
     }
     out += r.text;
@@ -216,9 +224,14 @@ const WIDE_CLASS = '\\u2E80-\\u9FFF\\uF900-\\uFAFF\\uFE30-\\uFE4F\\uFF00-\\uFF60
  */
 const AUTOSPACE = new RegExp(`(?<=[${WIDE_CLASS}]) (?=[A-Za-z0-9])|(?<=[A-Za-z0-9%]) (?=[${WIDE_CLASS}])`, 'g');
 
-/** Collapses whitespace runs to one space, drops autospaces, trims. */
+/** Collapses whitespace runs to one space, drops autospaces (not wide gaps), trims. */
 export function tidy(s: string): string {
-  return s.replace(/\s+/g, ' ').replace(AUTOSPACE, '').trim();
+  if (s.indexOf(WIDE_GAP) < 0) return s.replace(/\s+/g, ' ').replace(AUTOSPACE, '').trim();
+  return s
+    .replace(/\s+/g, (m) => (m.indexOf(WIDE_GAP) >= 0 ? WIDE_GAP : ' '))
+    .replace(AUTOSPACE, '')
+    .replace(/\u2003/g, ' ')
+    .trim();
 }
 
 /**
