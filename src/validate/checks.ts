@@ -4,7 +4,7 @@ import type { LineItem, NormalizedDocument, NormalizedTable } from '../normalize
 import type { Side, TableKind } from '../recognize/kinds.js';
 import type { Project } from '../recognize/disclosure.js';
 import type { NarrativeFact } from '../recognize/facts.js';
-import { identitiesOf, isYearMeasure, outlineReadings, type Identity } from './identities.js';
+import { identitiesOf, isYearMeasure, outlineReadings, partsOf, type Identity } from './identities.js';
 
 /**
  * Validation: every identity the nine tables promise, checked per document.
@@ -58,6 +58,8 @@ interface RowView {
   unitName: string;
   /** The label's enumerator level (line-items.ts). */
   outline: number;
+  /** The row heads a 预算单位's block (it names the unit: its amounts are the unit's totals). */
+  unitHeader?: boolean;
   values: Map<string, LineItem>;
 }
 
@@ -89,6 +91,10 @@ function termOf(item: LineItem | undefined, table: NormalizedTable): Term {
 /** A table's own grand total row, by the labels documents use for it. */
 const isTotalLabel = (label: string) => label === '合计' || label === '总计';
 
+/** Classification codes have 3, 5 or 7 digits (类, 款, 项); a 2- or 4-digit one is a part not joined, a 6-digit one a unit's code. */
+const isClassificationCode = (code: string) => code.length === 3 || code.length === 5 || code.length === 7;
+const isUnitCode = (code: string) => /^\d{6}$/.test(code);
+
 /**
  * Line items grouped back into the rows they came from. A 预算单位's block
  * runs from the row naming the unit to the next unit: rows printed under it
@@ -102,7 +108,10 @@ function viewOf(table: NormalizedTable): TableView {
   let block = '';
   for (const original of table.items) {
     let item = original;
-    if (item.unitName !== '') block = item.unitName;
+    // a row coded as no classification is (a 6-digit 125001 西安市…局): it names a unit, whose rows follow
+    const names = item.unitName === '' && isUnitCode(item.code);
+    if (names) item = { ...item, unitName: (block = `${item.code} ${item.label}`) };
+    else if (item.unitName !== '') block = item.unitName;
     else if (block !== '' && !(item.code === '' && isTotalLabel(item.label))) item = { ...item, unitName: block };
     if (
       !current ||
@@ -113,7 +122,7 @@ function viewOf(table: NormalizedTable): TableView {
       current.unitName !== item.unitName ||
       current.values.has(item.measure)
     ) {
-      current = { side: item.side, rowNo: item.rowNo, code: item.code, label: item.label, unitName: item.unitName, outline: item.outline, values: new Map() };
+      current = { side: item.side, rowNo: item.rowNo, code: item.code, label: item.label, unitName: item.unitName, outline: item.outline, unitHeader: names || undefined, values: new Map() };
       rows.push(current);
     }
     current.values.set(item.measure, item);
@@ -233,8 +242,9 @@ function checkRowIdentities(c: Checker, view: TableView): void {
     let identities = bySide.get(row.side);
     if (!identities) bySide.set(row.side, (identities = identitiesOf(columnsOf(view, row.side))));
     for (const identity of identities) {
+      // only a printed total can disagree with its parts (a blank 小计 over printed parts is not printed)
       const item = row.values.get(identity.parent);
-      if (!item && !identity.terms.some((t) => row.values.has(t.measure))) continue;
+      if (!item) continue;
       c.compareBest(
         'row-identity',
         { table: view, code: row.code, label: row.label, measure: identity.parent, ref: item?.ref ?? row.values.values().next().value?.ref },
@@ -263,29 +273,32 @@ function checkHierarchy(c: Checker, view: TableView): void {
   if (view.table.kind === 'three_public' || view.table.kind === 'revenue_expenditure_summary' || view.table.kind === 'fiscal_summary') return;
   const measures = [...new Set(view.table.items.map((i) => i.measure))].filter(isRowAdditive);
   for (const block of blocksOf(view.rows).values()) {
-    const coded = block.filter((r) => r.code !== '');
+    const coded = block.filter((r) => isClassificationCode(r.code));
+    const present = new Set(coded.map((r) => r.code));
     const byParent = new Map<string, RowView[]>();
     for (const row of coded) {
-      const parent = row.code.length > 3 ? row.code.slice(0, -2) : '';
+      // the nearest level printed above it (301 over 3010201 where 30102 is not printed)
+      let parent = row.code.length > 3 ? row.code.slice(0, -2) : '';
+      if (parent.length > 3 && !present.has(parent) && present.has(parent.slice(0, -2))) parent = parent.slice(0, -2);
       if (!byParent.has(parent)) byParent.set(parent, []);
       byParent.get(parent)!.push(row);
     }
-    const total = block.find((r) => r.code === '' && isTotalLabel(r.label));
+    const total = block.find((r) => r.unitHeader || (r.code === '' && isTotalLabel(r.label)));
     const parents: [RowView, RowView[], string][] = coded.filter((r) => byParent.has(r.code)).map((r) => [r, byParent.get(r.code)!, 'hierarchy']);
     const classes = byParent.get('');
     if (total && classes) parents.push([total, classes, 'total-of-classes']);
     for (const [parent, children, rule] of parents) {
-      const what = rule === 'hierarchy' ? `the sum of ${children.map((ch) => ch.code).join(', ')}` : `the sum of the 类 ${children.map((ch) => ch.code).join(', ')}`;
+      const name = (rows: RowView[]) => (rule === 'hierarchy' ? `the sum of ${rows.map((ch) => ch.code).join(', ')}` : `the sum of the 类 ${rows.map((ch) => ch.code).join(', ')}`);
+      // a code printed twice (无锡: the 项 under 21999 printed with its 款's code) is a row printed twice or two rows: the identity decides
+      const distinct = children.filter((ch, i) => children.findIndex((other) => other.code === ch.code) === i);
       for (const measure of measures) {
         const item = parent.values.get(measure);
-        if (!item && children.every((ch) => !ch.values.has(measure))) continue;
-        c.compare(
-          rule,
-          { table: view, code: parent.code, label: parent.label, measure, ref: item?.ref },
-          termOf(item, view.table),
-          children.map((ch) => termOf(ch.values.get(measure), view.table)),
-          what,
-        );
+        if (!item) continue;
+        const readings = [children, ...(distinct.length < children.length ? [distinct] : [])].map((rows) => ({
+          terms: rows.map((ch) => termOf(ch.values.get(measure), view.table)),
+          what: name(rows),
+        }));
+        c.compareBest(rule, { table: view, code: parent.code, label: parent.label, measure, ref: item.ref }, termOf(item, view.table), readings);
       }
     }
   }
@@ -337,35 +350,45 @@ function threePublicRows(rows: RowView[]): Map<string, RowView> {
 }
 
 function checkThreePublic(c: Checker, view: TableView): void {
-  const partsOf = new Map(THREE_PUBLIC_SUMS);
+  const childrenOf = new Map(THREE_PUBLIC_SUMS);
   for (const block of blocksOf(view.rows).values()) {
     const byRole = threePublicRows(block);
-    /** The rows a child stands for on a measure: itself where printed, else its own parts (北京: 公务用车 小计 blank, 购置费 and 运维费 printed). */
-    const termsOf = (role: string, measure: string, depth = 0): RowView[] => {
+    const columns = columnsOf(view, 'expenditure');
+    /**
+     * The cells a child stands for on a measure: its own where printed, else
+     * the measure's parts in its row (长春: 合计 | 当年 | 上年结转, the items'
+     * 合计 blank), else its own rows' (北京: 公务用车 小计 blank, 购置费 and
+     * 运维费 printed); none where nothing is printed.
+     */
+    const termsOf = (role: string, measure: string, depth = 0): Term[] => {
       const row = byRole.get(role);
-      if (row?.values.has(measure)) return [row];
-      const parts = depth < 3 ? partsOf.get(role) : undefined;
-      const expanded = parts ? parts.flatMap((p) => termsOf(p, measure, depth + 1)) : [];
-      return expanded.length > 0 ? expanded : row ? [row] : [];
+      const item = row?.values.get(measure);
+      if (item) return [termOf(item, view.table)];
+      if (row) {
+        for (const parts of partsOf(measure, columns)) {
+          if (parts.some((t) => row.values.has(t.measure))) return parts.map((t) => termOf(row.values.get(t.measure), view.table));
+        }
+      }
+      const children = depth < 3 ? childrenOf.get(role) : undefined;
+      return children ? children.flatMap((p) => termsOf(p, measure, depth + 1)) : [];
     };
     for (const [parentRole, childRoles] of THREE_PUBLIC_SUMS) {
       const parent = byRole.get(parentRole);
       // only a published parent row can disagree with its parts
       if (!parent) continue;
-      const measures = new Set<string>(parent.values.keys());
-      for (const role of childRoles) for (const m of byRole.get(role)?.values.keys() ?? []) measures.add(m);
-      for (const measure of measures) {
+      // only a printed total can disagree with its parts
+      for (const [measure, item] of parent.values) {
         if (!isRowAdditive(measure)) continue;
         // 合计 includes 会议费 and 培训费 only where the table lists them
-        const listed = childRoles.flatMap((role) => termsOf(role, measure));
-        if (listed.length === 0) continue;
-        const item = parent.values.get(measure);
+        const listed = childRoles.filter((role) => byRole.has(role) || childrenOf.has(role));
+        const terms = listed.flatMap((role) => termsOf(role, measure));
+        if (terms.length === 0) continue;
         c.compare(
           'three-public-sum',
-          { table: view, label: parentRole, measure, ref: item?.ref },
+          { table: view, label: parentRole, measure, ref: item.ref },
           termOf(item, view.table),
-          listed.map((ch) => termOf(ch.values.get(measure), view.table)),
-          `the sum of ${listed.map((ch) => ch.label).join(', ')}`,
+          terms,
+          `the sum of ${listed.filter((role) => termsOf(role, measure).length > 0).join(', ')}`,
         );
       }
     }
@@ -517,26 +540,65 @@ function checkAcross(c: Checker, a: TableView | undefined, aMeasure: string, b: 
   }
 }
 
+/** Within rounding: the half units of the numbers involved. */
+function holds(actual: Term, terms: Term[]): boolean {
+  let sum = 0n;
+  let tolerance = actual.halfUnit;
+  for (const t of terms) {
+    sum += t.fen;
+    tolerance += t.halfUnit;
+  }
+  const difference = actual.fen - sum;
+  return Number(difference < 0n ? -difference : difference) <= tolerance;
+}
+
 /**
  * Table 4's 类 against the tables of each fund (5, 7, 8): fund by fund where
  * table 4 prints a column per fund, else its total against their sum.
+ * Where table 4 spends the balance carried over and the funds' tables show
+ * the year's appropriation only (国家信访局: table 5 is 年初预算数), their
+ * totals say so — table 4's year's spending is theirs plus that balance —
+ * and the 类 are not compared.
  */
 function checkFunds(c: Checker, fiscal: TableView | undefined, funds: (TableView | undefined)[]): void {
   if (!fiscal) return;
   const columns = columnsOf(fiscal, 'expenditure');
   const FUND_MEASURES = ['general_budget', 'gov_fund', 'soe_capital'];
-  if (FUND_MEASURES.some((m) => columns.has(m))) {
-    funds.forEach((fund, i) => {
-      if (columns.has(FUND_MEASURES[i])) checkAcross(c, fiscal, FUND_MEASURES[i], fund, 'total');
+  const byFund = FUND_MEASURES.some((m) => columns.has(m));
+  const printed = funds.flatMap((f, i) => (f && (!byFund || columns.has(FUND_MEASURES[i])) ? [{ view: f, measure: byFund ? FUND_MEASURES[i] : 'total' }] : []));
+  if (printed.length === 0 || (!byFund && !columns.has('total'))) return;
+
+  // the bases: table 4's year's spending against the funds' totals and the balance table 4 carries over
+  const revenue = summarySide(fiscal.rows.filter((r) => r.side === 'revenue' && r.unitName === ''), 'revenue');
+  const spending = summarySide(fiscal.rows.filter((r) => r.side === 'expenditure' && r.unitName === ''), 'expenditure');
+  const year = spending.year ?? spending.grand;
+  const balances = revenue.balances.filter((r) => BALANCE.revenue.test(r.label)).map((r) => termOf(r.values.get('amount'), fiscal.table));
+  if (year && balances.some((b) => b.fen !== 0n)) {
+    const spent = byFund ? printed.map((p) => termOf(year.values.get(p.measure), fiscal.table)) : [termOf(year.values.get('total'), fiscal.table)];
+    const actual: Term = { fen: spent.reduce((sum, t) => sum + t.fen, 0n), halfUnit: spent.reduce((sum, t) => sum + t.halfUnit, 0) };
+    const theirs = printed.map((p) => {
+      const total = totalRow(p.view);
+      return termOf(total?.values.get('total'), p.view.table);
     });
+    if (!holds(actual, theirs) && holds(actual, [...theirs, ...balances])) {
+      c.compare(
+        'cross-table',
+        { table: fiscal, label: year.label, measure: byFund ? printed.map((p) => p.measure).join('+') : 'total', ref: year.values.get('total')?.ref },
+        actual,
+        [...theirs, ...balances],
+        `the totals of ${printed.map((p) => `table ${p.view.table.number}`).join(', ')} + the balance carried over (${revenue.balances.filter((r) => BALANCE.revenue.test(r.label)).map((r) => r.label).join(', ')})`,
+      );
+      return;
+    }
+  }
+  if (byFund) {
+    for (const p of printed) checkAcross(c, fiscal, p.measure, p.view, 'total');
     return;
   }
-  const printed = funds.filter((f): f is TableView => f !== undefined);
-  if (printed.length === 0 || !columns.has('total')) return;
   const classesOf = (v: TableView) => new Map(ownRows(v).filter((r) => r.code.length === 3).map((r) => [r.code, r]));
   const own = classesOf(fiscal);
   // a fund's table printed empty is a fund of nothing; one printing rows without 类 says nothing of them
-  const theirs = printed.map((f) => ({ view: f, rows: classesOf(f) })).filter((f) => f.rows.size > 0 || f.view.table.publishedEmpty);
+  const theirs = printed.map((p) => ({ view: p.view, rows: classesOf(p.view) })).filter((f) => f.rows.size > 0 || f.view.table.publishedEmpty);
   if (own.size === 0 || theirs.length === 0 || theirs.every((f) => f.rows.size === 0)) return;
   const keys = new Set([...own.keys(), ...theirs.flatMap((f) => [...f.rows.keys()])]);
   for (const key of keys) {
@@ -556,11 +618,18 @@ function checkFunds(c: Checker, fiscal: TableView | undefined, funds: (TableView
 
 const totalRow = (v: TableView) => ownRows(v).find((r) => r.code === '' && isTotalLabel(r.label));
 
+/** The columns a measure is printed in: its own, else its parts' (基本支出 as 人员经费 + 公用经费); none where the table has neither. */
+function columnsFor(measure: string, columns: ReadonlySet<string>): string[] {
+  if (columns.has(measure)) return [measure];
+  return partsOf(measure, columns)[0]?.map((t) => t.measure) ?? [];
+}
+
 /**
  * Table 6's total = table 5's 基本支出 (a table 6 printing 基本支出 and
  * 项目支出 columns, 深圳's 按经济分类 table, compares its 基本支出; where
  * table 5 prints the balance carried over apart, 长春, its 基本支出 is
- * the year's and the balance's).
+ * the year's and the balance's; where it prints 基本支出 only as its parts,
+ * 西安, their sum).
  */
 function checkBasicTotals(c: Checker, basicTable: TableView | undefined, general: TableView | undefined): void {
   if (!basicTable || !general) return;
@@ -568,14 +637,15 @@ function checkBasicTotals(c: Checker, basicTable: TableView | undefined, general
   const b = totalRow(general);
   const aMeasure = columnsOf(basicTable, 'expenditure').has('basic') ? 'basic' : 'total';
   const aItem = a?.values.get(aMeasure);
-  const bTerms = ['basic', 'carryover_basic'].filter((m) => b?.values.has(m));
-  if (!aItem && bTerms.length === 0) return;
+  const generalColumns = columnsOf(general, 'expenditure');
+  const bMeasures = [...columnsFor('basic', generalColumns), ...columnsFor('carryover_basic', generalColumns)];
+  if (bMeasures.length === 0 || (!aItem && !bMeasures.some((m) => b?.values.has(m)))) return;
   c.compare(
     'cross-table',
     { table: basicTable, code: '', label: a?.label ?? b?.label ?? '', measure: aMeasure, ref: aItem?.ref },
     termOf(aItem, basicTable.table),
-    (bTerms.length > 0 ? bTerms : ['basic']).map((m) => termOf(b?.values.get(m), general.table)),
-    `table ${general.table.number} (${general.table.title}) ${bTerms.join(' + ') || 'basic'}`,
+    bMeasures.map((m) => termOf(b?.values.get(m), general.table)),
+    `table ${general.table.number} (${general.table.title}) ${bMeasures.join(' + ')}`,
   );
 }
 

@@ -180,3 +180,17 @@ export function outlineReadings(outlines: number[]): { roots: number[]; leaves: 
   }
   return { roots, leaves, all: depths.map((_, i) => i) };
 }
+
+const partsCache = new Map<string, TermSpec[][]>();
+
+/**
+ * What a measure is made of over a table's columns, whether or not the table
+ * prints it: the decompositions its parts' columns allow (a table 5 printing
+ * 人员经费 and 公用经费 but no 基本支出 column has its 基本支出 as their sum).
+ */
+export function partsOf(measure: string, columns: ReadonlySet<string>): TermSpec[][] {
+  const key = `${measure}|${[...columns].sort().join(',')}`;
+  let parts = partsCache.get(key);
+  if (!parts) partsCache.set(key, (parts = resolveTerms(measure, columns, 0)));
+  return parts;
+}
