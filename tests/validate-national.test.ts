@@ -282,7 +282,7 @@ describe('row identities: the measures tree, read as the table prints it', () =>
 
   it('comparison columns are never terms of a sum', () => {
     const t = table('general_budget_expenditure', [
-      row('general_budget_expenditure', '', '合计', { total_prior_actual: '999.00', total: '100.00', basic: '60.00', project: '40.00', total_change: '-899.00' }),
+      row('expenditure', '', '合计', { total_prior_actual: '999.00', total: '100.00', basic: '60.00', project: '40.00', total_change: '-899.00' }),
     ]);
     expect(errorsOf(t)).toEqual([]);
   });
@@ -371,14 +371,14 @@ describe('预算单位 blocks: codes repeat per unit', () => {
 
   it('a row coded as no classification (125001 西安市…局) heads its unit’s block', () => {
     const t = table('general_budget_expenditure', [
-      row('general_budget_expenditure', '', '合计', { total: '300.00' }),
-      row('general_budget_expenditure', '125001', '甲局', { total: '100.00' }),
-      row('general_budget_expenditure', '208', '社会保障和就业支出', { total: '100.00' }),
-      row('general_budget_expenditure', '05', '行政事业单位离退休', { total: '100.00' }),
-      row('general_budget_expenditure', '2080505', '机关事业单位基本养老保险缴费支出', { total: '100.00' }),
-      row('general_budget_expenditure', '125002', '乙中心', { total: '200.00' }),
-      row('general_budget_expenditure', '208', '社会保障和就业支出', { total: '200.00' }),
-      row('general_budget_expenditure', '2080505', '机关事业单位基本养老保险缴费支出', { total: '200.00' }),
+      row('expenditure', '', '合计', { total: '300.00' }),
+      row('expenditure', '125001', '甲局', { total: '100.00' }),
+      row('expenditure', '208', '社会保障和就业支出', { total: '100.00' }),
+      row('expenditure', '05', '行政事业单位离退休', { total: '100.00' }),
+      row('expenditure', '2080505', '机关事业单位基本养老保险缴费支出', { total: '100.00' }),
+      row('expenditure', '125002', '乙中心', { total: '200.00' }),
+      row('expenditure', '208', '社会保障和就业支出', { total: '200.00' }),
+      row('expenditure', '2080505', '机关事业单位基本养老保险缴费支出', { total: '200.00' }),
     ]);
     expect(errorsOf(t)).toEqual([]);
   });
