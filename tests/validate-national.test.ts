@@ -93,6 +93,9 @@ const DOCUMENT_FLAWS: Record<string, string[]> = {
     'three-public-sum three_public 合计 total_prior_budget',
     'three-public-sum three_public 合计 total_prior_budget',
     'three-public-sum three_public 合计 total_prior_budget',
+    // 表3 支出总表 (p5): 合计 3,695.91 spends 上年实户资金余额 40.93 and 上年结转 11.61, which 表1 (p3)
+    // carries forward as 结转下年 52.54: its 本年支出合计 is 3,643.37
+    'cross-table revenue_expenditure_summary 本年支出合计 amount',
   ],
   'sn-xa-bgt-2026-dept': [],
   'sn-xa-zjj-2022-dept': [],

@@ -616,6 +616,29 @@ function checkFunds(c: Checker, fiscal: TableView | undefined, funds: (TableView
   }
 }
 
+/**
+ * Table 1's year's spending = table 3's 合计 (where table 1 carries a
+ * balance forward, its 本年支出合计 without it): also where table 3's rows
+ * are units, not 类.
+ */
+function checkSpendingTotals(c: Checker, summary: TableView | undefined, expenditure: TableView | undefined): void {
+  if (!summary || !expenditure) return;
+  const side = summarySide(summary.rows.filter((r) => r.side === 'expenditure' && r.unitName === ''), 'expenditure');
+  // the year's row, or the grand total where nothing is carried forward
+  const year = side.year ?? (side.balances.every((r) => [...r.values.values()].every((i) => i.amountFen === 0n)) ? side.grand : undefined);
+  const total = totalRow(expenditure);
+  const a = year?.values.get('amount');
+  const b = total?.values.get('total');
+  if (!a || !b) return;
+  c.compare(
+    'cross-table',
+    { table: summary, label: year!.label, measure: 'amount', ref: a.ref },
+    termOf(a, summary.table),
+    [termOf(b, expenditure.table)],
+    `table ${expenditure.table.number} (${expenditure.table.title}) ${total!.label} total`,
+  );
+}
+
 const totalRow = (v: TableView) => ownRows(v).find((r) => r.code === '' && isTotalLabel(r.label));
 
 /** The columns a measure is printed in: its own, else its parts' (基本支出 as 人员经费 + 公用经费); none where the table has neither. */
@@ -786,6 +809,7 @@ export function validate(doc: NormalizedDocument, facts: NarrativeFact[] = [], p
   }
   const v = (k: TableKind) => views.get(k);
   checkAcross(c, v('revenue_expenditure_summary'), 'amount', v('expenditure'), 'total');
+  checkSpendingTotals(c, v('revenue_expenditure_summary'), v('expenditure'));
   checkAcross(c, v('revenue_expenditure_summary'), 'amount', v('revenue'), 'total');
   checkFunds(c, v('fiscal_summary'), [v('general_budget_expenditure'), v('gov_fund_expenditure'), v('soe_capital_expenditure')]);
   checkBasicTotals(c, v('general_budget_basic_expenditure'), v('general_budget_expenditure'));
