@@ -323,18 +323,21 @@ export function gridRows(g: Grid, runs: Run[]): { cells: string[]; boxes: Box[];
   const rows: { cells: string[]; boxes: Box[]; top: number }[] = [];
   for (let r = 0; r < nr; r++) {
     const cells: string[] = [];
-    const boxes: Box[] = [];
     let any = false;
     for (let c = 0; c < nc; c++) {
       const i = r * nc + c;
-      const anchored = g.anchor[i] === i;
-      const list = anchored ? inCell.get(i) : undefined;
+      const list = g.anchor[i] === i ? inCell.get(i) : undefined;
       const text = list ? tidy(joinLines(groupLines(list).map((l) => joinLine(l)))) : '';
       if (text) any = true;
       cells.push(text);
-      boxes.push(anchored ? [g.xs[c], g.ys[r], g.xs[lastCol[i] + 1], g.ys[lastRow[i] + 1]] : [g.xs[c], g.ys[r], g.xs[c + 1], g.ys[r + 1]]);
     }
-    if (any) rows.push({ cells, boxes, top: g.ys[r] });
+    if (!any) continue;
+    const boxes: Box[] = [];
+    for (let c = 0; c < nc; c++) {
+      const i = r * nc + c;
+      boxes.push(g.anchor[i] === i ? [g.xs[c], g.ys[r], g.xs[lastCol[i] + 1], g.ys[lastRow[i] + 1]] : [g.xs[c], g.ys[r], g.xs[c + 1], g.ys[r + 1]]);
+    }
+    rows.push({ cells, boxes, top: g.ys[r] });
   }
   return rows;
 }
