@@ -102,6 +102,20 @@ describe('headers and wrapped labels of a table without rules (b, c)', () => {
   });
 });
 
+describe('headers centred in cells wider than their text, without rules (b)', () => {
+  it('a header in the gap beside a column with none over it heads that column; one with no such column is an empty column', async () => {
+    const doc = await fixture('centred-headers.pdf');
+    const t = tables(doc.blocks);
+    expect(t).toHaveLength(1);
+    expect(texts(t[0])).toEqual([
+      ['序号', '会议名称', '时间', '人数', '金额', '备注'],
+      ['1', '年度工作会议', '2026年3月', '120', '6.00', ''],
+      ['2', '业务培训交流会议', '2026年6月', '80', '3.20', ''],
+      ['3', '专题研讨会议', '2026年9月', '45', '1.35', ''],
+    ]);
+  });
+});
+
 describe('cell boxes', () => {
   type Box = [number, number, number, number];
   const close = (a: Box | undefined, b: Box): void => {

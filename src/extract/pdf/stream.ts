@@ -194,12 +194,28 @@ function regionTable(region: LineInfo[], tail: LineInfo[]): { table: StreamTable
   } else {
     spans = mergeSpans(dataChunks.map((c) => [c.x0, c.x1] as [number, number]));
     // Chunks of the header line right above the data standing alone in a
-    // gap: columns empty in every data row. (Header lines further up hold
-    // the headers spanning several columns.)
+    // gap: the header of a column next to it that has none over it (a
+    // header centred in a wide cell over text set to one side), else a
+    // column empty in every data row. (Header lines further up hold the
+    // headers spanning several columns.)
     const header = firstData > 0 ? region[firstData - 1] : undefined;
-    for (const c of header?.chunks ?? []) {
-      if (!spans.some(([a, b]) => c.x1 > a && c.x0 < b)) spans.push([c.x0, c.x1]);
+    const over = (c: Chunk, [a, b]: [number, number]): boolean => c.x1 > a && c.x0 < b;
+    const alone = (header?.chunks ?? []).filter((c) => !spans.some((sp) => over(c, sp)));
+    const headed = spans.map((sp) => (header?.chunks ?? []).some((c) => over(c, sp)));
+    const empty: [number, number][] = [];
+    for (const c of alone) {
+      const right = spans.findIndex(([a]) => a >= c.x1);
+      const left = right < 0 ? spans.length - 1 : right - 1;
+      // Its neighbours with no header, and no other header chunk between.
+      const free = [left, right].filter(
+        (k) => k >= 0 && !headed[k] && !alone.some((o) => o !== c && (k === left ? o.x0 >= spans[k][1] && o.x1 <= c.x0 : o.x0 >= c.x1 && o.x1 <= spans[k][0])),
+      );
+      const gap = (k: number): number => (k === left ? c.x0 - spans[k][1] : spans[k][0] - c.x1);
+      const k = free.sort((a, b) => gap(a) - gap(b))[0];
+      if (k === undefined) empty.push([c.x0, c.x1]);
+      else headed[k] = true;
     }
+    spans.push(...empty);
     spans.sort((a, b) => a[0] - b[0]);
   }
   if (spans.length < 2) return null;
@@ -237,7 +253,7 @@ function regionTable(region: LineInfo[], tail: LineInfo[]): { table: StreamTable
       if (isHeader && colAt(c.x0 + 0.1) !== colAt(c.x1 - 0.1)) {
         const over: number[] = [];
         for (let k = colAt(c.x0 + 0.1); k <= colAt(c.x1 - 0.1); k++) if (c.x0 < extent[k][1] && c.x1 > extent[k][0]) over.push(k);
-        cells[over.length ? over[0] : colAt(c.x0 + 0.1)].push(c.text);
+        cells[over.length ? over[0] : colAt((c.x0 + c.x1) / 2)].push(c.text);
         continue;
       }
       for (const r of c.runs) {
