@@ -705,7 +705,7 @@ function checkRevenueSources(c: Checker, summary: TableView | undefined, fiscal:
 interface NarrativeTarget {
   items: (LineItem | undefined)[];
   view: TableView;
-  /** A cell the sentence's figure is by definition only where the department has no 事业单位 (机关运行经费 as 公用经费): a mismatch says nothing. */
+  /** A cell the sentence's figure is by definition only where the department has no 事业单位 (机关运行经费 as 公用经费): where it has units, a mismatch says nothing. */
   weak?: boolean;
 }
 
@@ -754,12 +754,15 @@ function checkNarrative(c: Checker, facts: NarrativeFact[], views: Map<TableKind
       return v && threePublicRows(ownRows(v)).has('“三公”经费小计') ? total('three_public', 'total', '“三公”经费小计') : total('three_public', 'total');
     },
   };
+  const units = new Set<string>();
+  for (const v of views.values()) for (const r of v.rows) if (r.unitName !== '') units.add(r.unitName.replace(/^\d+\s*/, ''));
   for (const fact of facts) {
     const target = targets[fact.name]?.();
     if (!target) continue;
     const published: Term = { fen: fact.fen, halfUnit: halfUnitOf(fact.unit, fact.decimals) };
     const terms = target.items.map((item) => termOf(item, target.view.table));
-    if (target.weak) {
+    // 公用经费 is the offices' only where the document's tables name one 预算单位 at most (苏州数据局's 事业单位 have theirs)
+    if (target.weak && units.size > 1) {
       const difference = published.fen - terms.reduce((sum, t) => sum + t.fen, 0n);
       const tolerance = terms.reduce((sum, t) => sum + t.halfUnit, published.halfUnit);
       if (Number(difference < 0n ? -difference : difference) > tolerance) continue;
