@@ -247,7 +247,7 @@ function checkRowIdentities(c: Checker, view: TableView): void {
       if (!item) continue;
       c.compareBest(
         'row-identity',
-        { table: view, code: row.code, label: row.label, measure: identity.parent, ref: item?.ref ?? row.values.values().next().value?.ref },
+        { table: view, code: row.code, label: row.label, measure: identity.parent, ref: item.ref },
         termOf(item, view.table),
         readingsOf(identity, row, view.table),
       );
