@@ -77,6 +77,18 @@ describe('an amount glued to the label of the next column (a)', () => {
   });
 });
 
+describe('an amount wider than its ruled cell, glued to the next label (a)', () => {
+  it('is cut where amount and label meet when each lies mostly in a column of its own; a header wider than its cell stays whole', async () => {
+    const doc = await fixture('overflowing-amount.pdf');
+    expect(texts(tables(doc.blocks)[0])).toEqual([
+      ['项目', '2026年预算数', '项目', '预算数'],
+      ['一、财政拨款', '12,345,678.90', '一、一般公共服务支出', '3,478.72'],
+      ['二、单位资金', '0.00', '二、教育支出', '193.00'],
+      ['三、其他收入', '9,433.72', '三、住房保障支出', '5,199.61'],
+    ]);
+  });
+});
+
 describe('headers and wrapped labels of a table without rules (b, c)', () => {
   const EXPECTED = [
     ['科目编码', '科目名称', '2026年预算数', '', '', '专项业务经费支出'],

@@ -4,7 +4,7 @@
  * All coordinates are page coordinates with y growing downwards.
  */
 import type { HRule, VRule } from './rules.js';
-import { groupLines, isSpace, joinLine, joinLines, midY, sameClass, sliceRun, tidy, type Run } from './text.js';
+import { groupLines, isSpace, isWideChar, joinLine, joinLines, midY, sameClass, sliceRun, tidy, type Run } from './text.js';
 
 /** Rules closer than this (points) are the same line. */
 const SNAP = 2;
@@ -264,6 +264,15 @@ export function splitAtColumns(r: Run, xs: number[]): { run: Run; col: number }[
     if (bestJ > 0 && !cuts.includes(bestJ)) cuts.push(bestJ);
     prevCol = c;
   }
+  if (!cuts.length) {
+    // An amount glued to a label (one string) that runs over the border
+    // further than the break can be placed by estimate (an amount wider than
+    // its cell): cut where they meet when each lies mostly in a column of
+    // its own. An amount is written with a decimal point or separators (a
+    // year, 2026年, is not one).
+    const cut = amountBreak(r.text);
+    if (cut > 0 && majority(r, xs, 0, cut) !== majority(r, xs, cut, n)) cuts.push(cut);
+  }
   cuts.sort((a, b) => a - b);
   const out: { run: Run; col: number }[] = [];
   let start = 0;
@@ -289,6 +298,36 @@ export function splitAtColumns(r: Run, xs: number[]): { run: Run; col: number }[
     start = cut;
   }
   return out;
+}
+
+const AMOUNT = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$|^[-+]?\d+\.\d+$/;
+
+/** Where an amount and Chinese text meet in `t` (one of them the whole of one side), or -1. */
+function amountBreak(t: string): number {
+  for (let i = 1; i < t.length; i++) {
+    const a = t[i - 1];
+    const b = t[i];
+    const numToWide = /[\d.]/.test(a) && isWideChar(b);
+    const wideToNum = isWideChar(a) && /\d/.test(b);
+    if (!numToWide && !wideToNum) continue;
+    if ((numToWide && AMOUNT.test(t.slice(0, i).trim())) || (wideToNum && AMOUNT.test(t.slice(i).trim()))) return i;
+  }
+  return -1;
+}
+
+/** The column holding most of characters [from, to) of a run. */
+function majority(r: Run, xs: number[], from: number, to: number): number {
+  const nc = xs.length - 1;
+  const share = new Float64Array(nc);
+  for (let i = from; i < to; i++) {
+    if (isSpace(r.text[i])) continue;
+    const cx = (r.edges[i] + r.edges[i + 1]) / 2;
+    const b = band(xs, Math.min(Math.max(cx, xs[0]), xs[nc]));
+    share[b < 0 ? 0 : Math.min(b, nc - 1)] += r.edges[i + 1] - r.edges[i];
+  }
+  let best = 0;
+  for (let c = 1; c < nc; c++) if (share[c] > share[best]) best = c;
+  return best;
 }
 
 export type Box = [number, number, number, number];
