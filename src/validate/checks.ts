@@ -66,6 +66,12 @@ interface RowView {
 interface TableView {
   table: NormalizedTable;
   rows: RowView[];
+  /** The measures printed per side (columnsOf), once computed. */
+  columns?: Partial<Record<Side, Set<string>>>;
+  /** ownRows, once computed. */
+  own?: RowView[];
+  /** summaryOf, once computed. */
+  summary?: Partial<Record<Side, SummarySide>>;
 }
 
 const ZERO: Term = { fen: 0n, halfUnit: 0 };
@@ -93,7 +99,7 @@ const isTotalLabel = (label: string) => label === '合计' || label === '总计'
 
 /** Classification codes have 3, 5 or 7 digits (类, 款, 项); a 2- or 4-digit one is a part not joined, a 6-digit one a unit's code. */
 const isClassificationCode = (code: string) => code.length === 3 || code.length === 5 || code.length === 7;
-const isUnitCode = (code: string) => /^\d{6}$/.test(code);
+const isUnitCode = (code: string) => code.length === 6 && /^\d{6}$/.test(code);
 
 /**
  * Line items grouped back into the rows they came from. A 预算单位's block
@@ -139,8 +145,6 @@ interface Reading {
 
 type At = { table: TableView | undefined; code?: string; label: string; measure: string; ref?: SourceRef };
 
-const SEVERITY_RANK: Record<CheckSeverity, number> = { ok: 0, rounding: 1, error: 2 };
-
 class Checker {
   readonly checks: Check[] = [];
 
@@ -155,24 +159,34 @@ class Checker {
    * it, which is then the error reported.
    */
   compareBest(rule: string, at: At, actual: Term, readings: Reading[]): void {
-    let best: { reading: Reading; expectedFen: bigint; difference: bigint; abs: bigint; severity: CheckSeverity } | undefined;
-    for (const reading of readings) {
+    if (readings.length === 0) return;
+    // the best reading so far, in locals: this runs for every check
+    let bestIndex = 0;
+    let bestExpected = 0n;
+    let bestAbs = -1n;
+    let bestRank = 3;
+    for (let r = 0; r < readings.length; r++) {
       let expectedFen = 0n;
       let tolerance = actual.halfUnit;
-      for (const t of reading.terms) {
+      for (const t of readings[r].terms) {
         expectedFen += t.fen;
         tolerance += t.halfUnit;
       }
       const difference = actual.fen - expectedFen;
       const abs = difference < 0n ? -difference : difference;
-      const severity: CheckSeverity = difference === 0n ? 'ok' : Number(abs) <= tolerance ? 'rounding' : 'error';
-      if (!best || SEVERITY_RANK[severity] < SEVERITY_RANK[best.severity] || (severity === best.severity && abs < best.abs)) {
-        best = { reading, expectedFen, difference, abs, severity };
+      const rank = difference === 0n ? 0 : Number(abs) <= tolerance ? 1 : 2;
+      if (rank < bestRank || (rank === bestRank && abs < bestAbs)) {
+        bestIndex = r;
+        bestExpected = expectedFen;
+        bestAbs = abs;
+        bestRank = rank;
       }
-      if (severity === 'ok') break;
+      if (rank === 0) break;
     }
-    if (!best) return;
-    const { reading, expectedFen, difference, severity } = best;
+    const reading = readings[bestIndex];
+    const expectedFen = bestExpected;
+    const difference = actual.fen - expectedFen;
+    const severity: CheckSeverity = bestRank === 0 ? 'ok' : bestRank === 1 ? 'rounding' : 'error';
     const table = at.table?.table;
     // passing checks say what was checked; failing ones also the numbers
     let message = reading.what;
@@ -203,32 +217,37 @@ class Checker {
 }
 
 /** The measures a table prints on a side: its columns (tables.measures covers the expenditure side, or a one-sided table's), and any measure its rows hold. */
-function columnsOf(view: TableView, side: Side): Set<string> {
+function columnsOf(view: TableView, side: Side): ReadonlySet<string> {
+  const cached = view.columns?.[side];
+  if (cached) return cached;
   const columns = new Set<string>();
   if (side === 'expenditure' || view.table.kind === 'revenue') for (const m of view.table.measures) columns.add(m);
   for (const item of view.table.items) if (item.side === side) columns.add(item.measure);
+  (view.columns ??= {})[side] = columns;
   return columns;
 }
 
 /** Optional terms printed with an amount: each may be in the sum or beside it. More than a few and only all-in and all-out are read. */
 function readingsOf(identity: Identity, row: RowView, table: NormalizedTable): Reading[] {
   const required: Term[] = [];
-  const optional: { measure: string; term: Term }[] = [];
+  let optional: { measure: string; term: Term }[] | undefined;
   for (const t of identity.terms) {
     const item = row.values.get(t.measure);
     if (!t.optional) required.push(termOf(item, table));
-    else if (item && item.amountFen !== 0n) optional.push({ measure: t.measure, term: termOf(item, table) });
+    else if (item && item.amountFen !== 0n) (optional ??= []).push({ measure: t.measure, term: termOf(item, table) });
   }
+  // the common case: no optional term printed (a loop over every row of every table)
+  if (!optional) return [{ terms: required, what: identity.requiredWhat }];
   const requiredNames = identity.terms.filter((t) => !t.optional).map((t) => t.measure);
-  const reading = (chosen: typeof optional): Reading => ({
+  const reading = (chosen: { measure: string; term: Term }[]): Reading => ({
     terms: [...required, ...chosen.map((o) => o.term)],
     what: `${identity.parent} = ${[...requiredNames, ...chosen.map((o) => o.measure)].join(' + ')}`,
   });
-  if (optional.length === 0) return [reading([])];
   // all in first: the templates that add them (河北), then each subset down to none (深圳's 经营支出 beside the sum)
-  const subsets: (typeof optional)[] = [];
-  if (optional.length > 4) subsets.push(optional, []);
-  else for (let mask = (1 << optional.length) - 1; mask >= 0; mask--) subsets.push(optional.filter((_, i) => mask & (1 << i)));
+  const printed = optional;
+  const subsets: { measure: string; term: Term }[][] = [];
+  if (printed.length > 4) subsets.push(printed, []);
+  else for (let mask = (1 << printed.length) - 1; mask >= 0; mask--) subsets.push(printed.filter((_, i) => mask & (1 << i)));
   return subsets.map(reading);
 }
 
@@ -271,10 +290,14 @@ const isRowAdditive = (measure: string) => !/_change$/.test(measure);
 
 function checkHierarchy(c: Checker, view: TableView): void {
   if (view.table.kind === 'three_public' || view.table.kind === 'revenue_expenditure_summary' || view.table.kind === 'fiscal_summary') return;
-  const measures = [...new Set(view.table.items.map((i) => i.measure))].filter(isRowAdditive);
+  const seen = new Set<string>();
+  for (const item of view.table.items) seen.add(item.measure);
+  const measures = [...seen].filter(isRowAdditive);
   for (const block of blocksOf(view.rows).values()) {
     const coded = block.filter((r) => isClassificationCode(r.code));
     const present = new Set(coded.map((r) => r.code));
+    // a code printed twice in the block (rare): its parent is read both ways
+    const repeats = present.size < coded.length;
     const byParent = new Map<string, RowView[]>();
     for (const row of coded) {
       // the nearest level printed above it (301 over 3010201 where 30102 is not printed)
@@ -290,14 +313,19 @@ function checkHierarchy(c: Checker, view: TableView): void {
     for (const [parent, children, rule] of parents) {
       const name = (rows: RowView[]) => (rule === 'hierarchy' ? `the sum of ${rows.map((ch) => ch.code).join(', ')}` : `the sum of the 类 ${rows.map((ch) => ch.code).join(', ')}`);
       // a code printed twice (无锡: the 项 under 21999 printed with its 款's code) is a row printed twice or two rows: the identity decides
-      const distinct = children.filter((ch, i) => children.findIndex((other) => other.code === ch.code) === i);
+      const codes = repeats ? new Set<string>() : undefined;
+      const distinct = codes ? children.filter((ch) => !codes.has(ch.code) && codes.add(ch.code)) : children;
+      const lists = distinct.length < children.length ? [children, distinct] : [children];
+      const names = lists.map(name);
       for (const measure of measures) {
         const item = parent.values.get(measure);
         if (!item) continue;
-        const readings = [children, ...(distinct.length < children.length ? [distinct] : [])].map((rows) => ({
-          terms: rows.map((ch) => termOf(ch.values.get(measure), view.table)),
-          what: name(rows),
-        }));
+        const readings: Reading[] = [];
+        for (let i = 0; i < lists.length; i++) {
+          const terms: Term[] = [];
+          for (const ch of lists[i]) terms.push(termOf(ch.values.get(measure), view.table));
+          readings.push({ terms, what: names[i] });
+        }
         c.compareBest(rule, { table: view, code: parent.code, label: parent.label, measure, ref: item.ref }, termOf(item, view.table), readings);
       }
     }
@@ -330,7 +358,14 @@ const THREE_PUBLIC_SUMS: [string, string[]][] = [
   ['会议费', ['省属高校业务性会议费', '其他会议费']],
 ];
 
-const threePublicRole = (label: string) => THREE_PUBLIC_ROLES.find(([, pattern]) => pattern.test(label))?.[0];
+const roleOfLabel = new Map<string, string | undefined>();
+/** A "三公" row's role by its label (memoized: the same few labels come up in every document). */
+function threePublicRole(label: string): string | undefined {
+  if (roleOfLabel.has(label)) return roleOfLabel.get(label);
+  const role = THREE_PUBLIC_ROLES.find(([, pattern]) => pattern.test(label))?.[0];
+  if (roleOfLabel.size < 10_000) roleOfLabel.set(label, role);
+  return role;
+}
 
 /**
  * The "三公" table's rows of a block by role, the rows of one role merged:
@@ -417,6 +452,15 @@ interface SummarySide {
   balances: RowView[];
 }
 
+/** A summary table's side by role (its own rows), once per view. */
+function summaryOf(view: TableView, side: Side): SummarySide {
+  const cached = view.summary?.[side];
+  if (cached) return cached;
+  const result = summarySide(view.rows.filter((r) => r.side === side && r.unitName === ''), side);
+  (view.summary ??= {})[side] = result;
+  return result;
+}
+
 function summarySide(rows: RowView[], side: Side): SummarySide {
   const grand = rows
     .filter((r) => r.code === '' && GRAND[side].test(r.label))
@@ -443,17 +487,14 @@ function summarySide(rows: RowView[], side: Side): SummarySide {
   return { grand, year, items, balances };
 }
 
-/** The readings of a list of rows for a measure: its top-level rows, its leaves, all of them (and for expenditure, the coded 类). */
-function listReadings(rows: RowView[], measure: string, table: NormalizedTable, name: string, role?: (r: RowView) => boolean): Reading[] {
-  if (rows.length === 0) return [{ terms: [], what: '' }];
+/** The readings of a list of rows: its top-level rows, its leaves, all of them (and those of a role: the coded 类, the balances by name), each once. */
+function listSelections(rows: RowView[], name: string, role?: (r: RowView) => boolean): { indexes: number[]; what: string }[] {
+  if (rows.length === 0) return [{ indexes: [], what: '' }];
   const { roots, leaves, all } = outlineReadings(rows.map((r) => r.outline));
-  const readings: Reading[] = [];
-  const seen = new Set<string>();
+  const out: { indexes: number[]; what: string }[] = [];
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   const add = (indexes: number[], what: string) => {
-    const key = indexes.join(',');
-    if (seen.has(key)) return;
-    seen.add(key);
-    readings.push({ terms: indexes.map((i) => termOf(rows[i].values.get(measure), table)), what });
+    if (!out.some((o) => same(o.indexes, indexes))) out.push({ indexes, what });
   };
   if (role) {
     const picked = rows.flatMap((r, i) => (role(r) ? [i] : []));
@@ -462,8 +503,12 @@ function listReadings(rows: RowView[], measure: string, table: NormalizedTable, 
   add(all, `the sum of the ${name}`);
   add(roots, `the sum of the top-level ${name}`);
   add(leaves, `the sum of the innermost ${name}`);
-  return readings;
+  return out;
 }
+
+/** Those readings on a measure. */
+const readingsFor = (rows: RowView[], selections: { indexes: number[]; what: string }[], measure: string, table: NormalizedTable): Reading[] =>
+  selections.map(({ indexes, what }) => ({ terms: indexes.map((i) => termOf(rows[i].values.get(measure), table)), what }));
 
 /** Σ readings of several lists: every combination (a few each). */
 function sumReadings(first: Reading[], second: Reading[]): Reading[] {
@@ -474,8 +519,7 @@ function sumReadings(first: Reading[], second: Reading[]): Reading[] {
 
 /** Tables 1 and 4: the summary rows of each side. */
 function checkSummaryTable(c: Checker, view: TableView): void {
-  const own = view.rows.filter((r) => r.unitName === '');
-  const sides = { revenue: summarySide(own.filter((r) => r.side === 'revenue'), 'revenue'), expenditure: summarySide(own.filter((r) => r.side === 'expenditure'), 'expenditure') };
+  const sides = { revenue: summaryOf(view, 'revenue'), expenditure: summaryOf(view, 'expenditure') };
   const value = (row: RowView | undefined, m: string) => termOf(row?.values.get(m), view.table);
   const ref = (row: RowView | undefined, m: string) => row?.values.get(m)?.ref;
   const isClass = (r: RowView) => r.code.length === 3;
@@ -486,9 +530,11 @@ function checkSummaryTable(c: Checker, view: TableView): void {
     const rule = side === 'revenue' ? 'summary-revenue' : 'summary-expenditure';
     const itemName = side === 'revenue' ? 'revenue items' : '类';
     const measures = [...columnsOf(view, side)].filter(isYearMeasure);
+    const itemSelections = listSelections(items, itemName, side === 'expenditure' ? isClass : undefined);
+    const balanceSelections = listSelections(balances, 'balances', isBalance(side));
     for (const m of measures) {
-      const itemReadings = listReadings(items, m, view.table, itemName, side === 'expenditure' ? isClass : undefined);
-      const balanceReadings = listReadings(balances, m, view.table, 'balances', isBalance(side));
+      const itemReadings = readingsFor(items, itemSelections, m, view.table);
+      const balanceReadings = readingsFor(balances, balanceSelections, m, view.table);
       const has = (rows: RowView[]) => rows.some((r) => r.values.has(m));
       if (year && (year.values.has(m) || has(items))) {
         c.compareBest(rule, { table: view, label: year.label, measure: m, ref: ref(year, m) }, value(year, m), itemReadings.map((r) => ({ ...r, what: r.what || 'no items' })));
@@ -514,7 +560,7 @@ function checkSummaryTable(c: Checker, view: TableView): void {
 }
 
 /** The table's own rows (not a 预算单位's block) of the side its amounts are on. */
-const ownRows = (v: TableView) => v.rows.filter((r) => r.unitName === '' && (r.side === 'expenditure' || v.table.kind === 'revenue'));
+const ownRows = (v: TableView) => (v.own ??= v.rows.filter((r) => r.unitName === '' && (r.side === 'expenditure' || v.table.kind === 'revenue')));
 
 /** Equal values of the same 类 in two tables, where both list their 类 (a table printed per unit, without codes, says nothing of them). */
 function checkAcross(c: Checker, a: TableView | undefined, aMeasure: string, b: TableView | undefined, bMeasure: string): void {
@@ -569,8 +615,8 @@ function checkFunds(c: Checker, fiscal: TableView | undefined, funds: (TableView
   if (printed.length === 0 || (!byFund && !columns.has('total'))) return;
 
   // the bases: table 4's year's spending against the funds' totals and the balance table 4 carries over
-  const revenue = summarySide(fiscal.rows.filter((r) => r.side === 'revenue' && r.unitName === ''), 'revenue');
-  const spending = summarySide(fiscal.rows.filter((r) => r.side === 'expenditure' && r.unitName === ''), 'expenditure');
+  const revenue = summaryOf(fiscal, 'revenue');
+  const spending = summaryOf(fiscal, 'expenditure');
   const year = spending.year ?? spending.grand;
   const balances = revenue.balances.filter((r) => BALANCE.revenue.test(r.label)).map((r) => termOf(r.values.get('amount'), fiscal.table));
   if (year && balances.some((b) => b.fen !== 0n)) {
@@ -623,7 +669,7 @@ function checkFunds(c: Checker, fiscal: TableView | undefined, funds: (TableView
  */
 function checkSpendingTotals(c: Checker, summary: TableView | undefined, expenditure: TableView | undefined): void {
   if (!summary || !expenditure) return;
-  const side = summarySide(summary.rows.filter((r) => r.side === 'expenditure' && r.unitName === ''), 'expenditure');
+  const side = summaryOf(summary, 'expenditure');
   // the year's row, or the grand total where nothing is carried forward
   const year = side.year ?? (side.balances.every((r) => [...r.values.values()].every((i) => i.amountFen === 0n)) ? side.grand : undefined);
   const total = totalRow(expenditure);
@@ -682,7 +728,7 @@ const SAME_REVENUE: RegExp[] = [
 /** Table 1's and table 4's year's revenue from each fund, where both name it among the year's items (not among the balances carried over). */
 function checkRevenueSources(c: Checker, summary: TableView | undefined, fiscal: TableView | undefined): void {
   if (!summary || !fiscal) return;
-  const itemsOf = (v: TableView) => summarySide(v.rows.filter((r) => r.side === 'revenue' && r.unitName === ''), 'revenue').items;
+  const itemsOf = (v: TableView) => summaryOf(v, 'revenue').items;
   const summaryItems = itemsOf(summary);
   const fiscalItems = itemsOf(fiscal);
   for (const pattern of SAME_REVENUE) {
@@ -730,7 +776,7 @@ function checkNarrative(c: Checker, facts: NarrativeFact[], views: Map<TableKind
   };
   const summaryTotal = (): NarrativeTarget | undefined => {
     const v = views.get('revenue_expenditure_summary');
-    const row = v && summarySide(v.rows.filter((r) => r.side === 'revenue' && r.unitName === ''), 'revenue').grand;
+    const row = v && summaryOf(v, 'revenue').grand;
     return v && row ? { items: [row.values.get('amount')], view: v } : undefined;
   };
   const targets: Record<string, () => NarrativeTarget | undefined> = {
@@ -754,15 +800,21 @@ function checkNarrative(c: Checker, facts: NarrativeFact[], views: Map<TableKind
       return v && threePublicRows(ownRows(v)).has('“三公”经费小计') ? total('three_public', 'total', '“三公”经费小计') : total('three_public', 'total');
     },
   };
-  const units = new Set<string>();
-  for (const v of views.values()) for (const r of v.rows) if (r.unitName !== '') units.add(r.unitName.replace(/^\d+\s*/, ''));
+  let units: Set<string> | undefined;
+  const unitsNamed = () => {
+    if (!units) {
+      units = new Set<string>();
+      for (const v of views.values()) for (const r of v.rows) if (r.unitName !== '') units.add(r.unitName.replace(/^\d+\s*/, ''));
+    }
+    return units.size;
+  };
   for (const fact of facts) {
     const target = targets[fact.name]?.();
     if (!target) continue;
     const published: Term = { fen: fact.fen, halfUnit: halfUnitOf(fact.unit, fact.decimals) };
     const terms = target.items.map((item) => termOf(item, target.view.table));
     // 公用经费 is the offices' only where the document's tables name one 预算单位 at most (苏州数据局's 事业单位 have theirs)
-    if (target.weak && units.size > 1) {
+    if (target.weak && unitsNamed() > 1) {
       const difference = published.fen - terms.reduce((sum, t) => sum + t.fen, 0n);
       const tolerance = terms.reduce((sum, t) => sum + t.halfUnit, published.halfUnit);
       if (Number(difference < 0n ? -difference : difference) > tolerance) continue;

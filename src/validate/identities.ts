@@ -79,8 +79,10 @@ export const MEASURE_TREE: Readonly<Record<string, TermSpec[][]>> = withCarryove
 export interface Identity {
   parent: string;
   terms: TermSpec[];
-  /** `total = basic + project`, for messages. */
+  /** `total = basic + [operating]`, for messages. */
   what: string;
+  /** The required terms' `total = basic + project`: the message of a row printing none of the optional ones. */
+  requiredWhat: string;
 }
 
 /** Measures that are never a term of a sum, nor a parent: comparisons, modifiers, "of which" columns. */
@@ -129,20 +131,32 @@ function resolveTerms(measure: string, columns: ReadonlySet<string>, depth: numb
 }
 
 const identityCache = new Map<string, Identity[]>();
+const identitiesBySet = new WeakMap<ReadonlySet<string>, Identity[]>();
 
 /** Every identity a table with these columns holds, per parent column printed. Cached: the same few column sets come up for every document. */
 export function identitiesOf(columns: ReadonlySet<string>): Identity[] {
+  const known = identitiesBySet.get(columns);
+  if (known) return known;
   const key = [...columns].sort().join(',');
   const cached = identityCache.get(key);
-  if (cached) return cached;
+  if (cached) {
+    identitiesBySet.set(columns, cached);
+    return cached;
+  }
   const out: Identity[] = [];
   for (const parent of Object.keys(MEASURE_TREE)) {
     if (!columns.has(parent)) continue;
     for (const terms of resolveTerms(parent, columns, 0)) {
-      out.push({ parent, terms, what: `${parent} = ${terms.map((t) => (t.optional ? `[${t.measure}]` : t.measure)).join(' + ')}` });
+      out.push({
+        parent,
+        terms,
+        what: `${parent} = ${terms.map((t) => (t.optional ? `[${t.measure}]` : t.measure)).join(' + ')}`,
+        requiredWhat: `${parent} = ${terms.filter((t) => !t.optional).map((t) => t.measure).join(' + ')}`,
+      });
     }
   }
   identityCache.set(key, out);
+  identitiesBySet.set(columns, out);
   return out;
 }
 
@@ -182,6 +196,7 @@ export function outlineReadings(outlines: number[]): { roots: number[]; leaves: 
 }
 
 const partsCache = new Map<string, TermSpec[][]>();
+const partsBySet = new WeakMap<ReadonlySet<string>, Map<string, TermSpec[][]>>();
 
 /**
  * What a measure is made of over a table's columns, whether or not the table
@@ -189,8 +204,13 @@ const partsCache = new Map<string, TermSpec[][]>();
  * 人员经费 and 公用经费 but no 基本支出 column has its 基本支出 as their sum).
  */
 export function partsOf(measure: string, columns: ReadonlySet<string>): TermSpec[][] {
+  let bySet = partsBySet.get(columns);
+  if (!bySet) partsBySet.set(columns, (bySet = new Map()));
+  let parts = bySet.get(measure);
+  if (parts) return parts;
   const key = `${measure}|${[...columns].sort().join(',')}`;
-  let parts = partsCache.get(key);
+  parts = partsCache.get(key);
   if (!parts) partsCache.set(key, (parts = resolveTerms(measure, columns, 0)));
+  bySet.set(measure, parts);
   return parts;
 }
