@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { measureOfPath, periodSuffix, readColumn, threePublicItem } from '../src/recognize/columns.js';
 import { isAnyTableTitle, readTitle } from '../src/recognize/titles.js';
 import { processBytes } from '../src/pipeline.js';
+import { extractFacts } from '../src/recognize/facts.js';
 
 /**
  * Recognition by meaning: titles as printed by departments of many
@@ -194,5 +195,17 @@ describe('a file without tables', () => {
     const result = await processBytes(new TextEncoder().encode(text), 'narrative.txt');
     expect(result.status).toBe('failed');
     expect(result.error).toMatch(/only the narrative \(情况说明\)/);
+  });
+});
+
+describe('narrative figures', () => {
+  it('a qualified 人员经费 (临聘人员经费) is a part, not the 人员经费 total', () => {
+    const names = (text: string) => extractFacts([{ text, ref: { page: 1 } }]).map((f) => [f.name, f.published]);
+    expect(names('主要用于信访局临聘人员经费15.56万元。')).toEqual([]);
+    expect(names('基本支出1208.20万元，其中：人员经费997.20万元、公用经费211.00万元。')).toEqual([
+      ['basic_total', '1208.20万元'],
+      ['personnel_total', '997.20万元'],
+      ['public_total', '211.00万元'],
+    ]);
   });
 });

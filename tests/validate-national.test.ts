@@ -119,10 +119,6 @@ const READING_FLAWS: Record<string, string[]> = {
     'hierarchy general_budget_basic_expenditure 302 total',
     'hierarchy general_budget_basic_expenditure 302 basic',
   ],
-  'jl-cc-xfj-2026-dept': [
-    // the narrative's "信访局临聘人员经费15.56万元" read as the 人员经费 total (997.20)
-    'narrative general_budget_basic_expenditure personnel_total text',
-  ],
 };
 
 /**

@@ -32,8 +32,9 @@ const PATTERNS: [name: string, pattern: RegExp, keyword: string][] = [
   ['revenue_total', new RegExp(`(?:^|年|度|,|:)(?:预算收入|收入预算)(?:总计|合计)?(?:为|共计|是)?${AMOUNT}`), '预算'],
   ['expenditure_total', new RegExp(`(?:^|年|度|,|:)(?:支出预算|预算支出)(?:总计|合计)?(?:为|共计|是)?${AMOUNT}`), '预算'],
   ['basic_total', new RegExp(`(?:^|其中|,|:)基本支出(?:为|共计)?${AMOUNT}`), '基本支出'],
-  ['personnel_total', new RegExp(`人员经费(?:为|共计)?${AMOUNT}`), '人员经费'],
-  ['public_total', new RegExp(`公用经费(?:为|共计)?${AMOUNT}`), '公用经费'],
+  // not 临聘人员经费, 在职人员经费: a qualified 人员经费 is a part, not the total
+  ['personnel_total', new RegExp(`(?:^|[,:;、]|其中|和|包括)(?:基本支出中)?人员经费(?:为|共计)?${AMOUNT}`), '人员经费'],
+  ['public_total', new RegExp(`(?:^|[,:;、]|其中|和|包括)(?:日常)?公用经费(?:为|共计)?${AMOUNT}`), '公用经费'],
   ['project_total', new RegExp(`(?:^|,|:|;|其中|和)项目支出(?:为|共计)?${AMOUNT}`), '项目支出'],
   ['admin_cost', new RegExp(`机关运行经费(?:预算)?(?:共计|合计)?(?:安排|支出)?(?:为)?${AMOUNT}`), '机关运行经费'],
   ['three_public_total', new RegExp(`“三公”经费(?:支出)?预算(?:安排|数|合计|共计)?(?:为)?${AMOUNT}`), '三公'],
