@@ -108,18 +108,7 @@ const DOCUMENT_FLAWS: Record<string, string[]> = {
  * Errors that are not the documents' but the reading's, in stages other
  * than validation: listed so that a fix there shows here (remove them then).
  */
-const READING_FLAWS: Record<string, string[]> = {
-  'gd-sz-sthjj-2026-dept': [
-    // 表8 按经济分类 (p217, p220): the last row of 宝安 and 龙岗's blocks, 31013 公务用车购置 18.00, is not read
-    'hierarchy general_budget_basic_expenditure 310 total',
-    'hierarchy general_budget_basic_expenditure 310 basic',
-    'hierarchy general_budget_basic_expenditure 310 total',
-    'hierarchy general_budget_basic_expenditure 310 basic',
-    // (p230) 深汕's 30204 手续费 0.20 and 30206 电费 7.00 are not read
-    'hierarchy general_budget_basic_expenditure 302 total',
-    'hierarchy general_budget_basic_expenditure 302 basic',
-  ],
-};
+const READING_FLAWS: Record<string, string[]> = {};
 
 /**
  * Documents whose tables are not read right yet, so that their checks say

@@ -542,13 +542,23 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
   return { table, meta, metaRef, end: i, messages };
 }
 
-/** Rows of a continuation: only those not already in the table. */
+/**
+ * Rows of a continuation, after the rows a page repeats from the one before
+ * (a print that starts a page with the last rows of the previous). Only that
+ * overlap is dropped: a table printed per 预算单位 repeats whole rows
+ * (31013 公务用车购置 18.00 in two units' blocks) that are each the unit's own.
+ */
 function appendContinuation(table: RecognizedTable, more: RecognizedTable): void {
-  const seen = new Set(table.rows.map((r) => r.cells.map((c) => c.text.trim()).join('\u0001')));
-  for (const row of more.rows) {
-    const key = row.cells.map((c) => c.text.trim()).join('\u0001');
-    if (!seen.has(key)) table.rows.push(row);
+  const key = (row: { cells: Cell[] }) => row.cells.map((c) => c.text.trim()).join('\u0001');
+  const tail = table.rows.map(key);
+  let overlap = 0;
+  for (let n = Math.min(tail.length, more.rows.length); n > 0; n--) {
+    if (more.rows.slice(0, n).every((row, i) => key(row) === tail[tail.length - n + i])) {
+      overlap = n;
+      break;
+    }
   }
+  table.rows.push(...more.rows.slice(overlap));
   table.emptyNote ??= more.emptyNote;
   if (table.unit === undefined && table.unitDeclared === undefined) {
     table.unit = more.unit;
