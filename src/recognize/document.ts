@@ -473,7 +473,23 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
       for (const t of texts) headerWords.add(compact(t));
       continue;
     }
-    if (line.paragraph) break;
+    if (line.paragraph) {
+      // a fragment of a wrapped cell left between the grid's rows (北京's 护 of 水利工程运行与维护, at a page's foot)
+      // does not end the table when the grid goes on right after it
+      const next = lines[i + 1];
+      const width = rows.at(-1)?.cells.length;
+      if (next && !next.paragraph && width !== undefined && next.cells.length === width && texts.join('').length <= 12 && !titleOf(next)) {
+        messages.push({
+          severity: 'warning',
+          stage: 'recognize',
+          rule: 'text-between-rows',
+          text: `table ${spec.number} (${titleText}): the text "${texts.join(' ')}" stands between two rows of the grid, in no cell; it is not read`,
+          ref: line.ref,
+        });
+        continue;
+      }
+      break;
+    }
     const first = line.keys[0] ?? '';
     if (first === '序号' || first === '栏次' || headerSignatures.has(signature)) continue;
     if (line.texts.every((t, p) => t === '' || (headerWords.has(line.keys[p]) && !isAmountText(t)))) continue;
