@@ -128,6 +128,20 @@ describe('headers centred in cells wider than their text, without rules (b)', ()
   });
 });
 
+describe('glyphs whose claimed advance overruns the next glyph (a)', () => {
+  it('digits shown one by one, each claiming an em but placed 0.45 em apart, join in x order in their cell', async () => {
+    const doc = await fixture('wide-digits.pdf');
+    const t = tables(doc.blocks);
+    expect(t).toHaveLength(1);
+    expect(texts(t[0])).toEqual([
+      ['项目', '合计', '基本支出'],
+      ['合计', '154,304.22', '5,362.42'],
+      ['科学技术支出', '147,502.38', '3,770.98'],
+      ['教育支出', '7.09', '7.09'],
+    ]);
+  });
+});
+
 describe('cell boxes', () => {
   type Box = [number, number, number, number];
   const close = (a: Box | undefined, b: Box): void => {

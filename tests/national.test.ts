@@ -46,15 +46,6 @@ const KNOWN_GAPS: Record<string, { unreadable?: number[]; figures?: (typeof FIGU
     figures: ['expenditure_total'],
     why: "table 2 is printed in two halves side by side over pages 3 and 4 (columns continue on the next page); table 3's 合计 row on page 17 comes out of the PDF with its 合计 amount one column left, under 部门支出经济分类科目 (a number is never moved into a column it was not read in); table 3 also wraps labels whose continuation the extractor puts at the start of the next row's label (护2130306-水利工程运行与维)",
   },
-  'cq-sj-kjj-2026-dept': {
-    figures: ['general_budget'],
-    why: "table 5's amounts come out of the PDF with their digits out of order (1434 2 5,0.2 for 154,304.22): each number is two text items the extractor orders wrongly; the cells are reported as non-numeric, never read as other numbers",
-  },
-  'cq-sj-sww-2026-dept': {
-    unreadable: [5],
-    figures: ['general_budget'],
-    why: "the same fault as cq-sj-kjj's, in table 5's first row, which is then taken for a header row",
-  },
 };
 
 const money = (v: string | undefined) => (v === undefined || v === '' ? '' : v);

@@ -84,6 +84,12 @@ export interface PdfjsTextItem {
  */
 export function runsFromItems(items: readonly unknown[], vt: Matrix): Run[] {
   const runs: Run[] = [];
+  // The last run's newest item, for glyphs whose claimed advance overruns
+  // the next item's position (see below): where it starts in the run's
+  // edges, its left edge, its claimed right edge.
+  let tailFrom = -1;
+  let tailX0 = 0;
+  let tailX1 = 0;
   for (const raw of items) {
     const it = raw as PdfjsTextItem;
     if (typeof it.str !== 'string' || !it.transform) continue;
@@ -141,7 +147,43 @@ export function runsFromItems(items: readonly unknown[], vt: Matrix): Run[] {
       acc += spaceW >= 0 && chars[i] === ' ' ? spaceW : weights[i] * unit;
     }
     edges[at] = acc;
+    // Glyphs shown one by one, each placed by its own position but claiming
+    // an advance (the font's /Widths) far wider than the step to the next:
+    // the claimed extents overlap, and the glyphs of one number would fall
+    // into different lines or cells. They are joined into one run, each
+    // item ending where the next begins (its position, not its width), the
+    // last one given the width its characters would take.
+    const prev = runs.length ? runs[runs.length - 1] : undefined;
+    if (
+      horizontal &&
+      prev &&
+      tailFrom >= 0 &&
+      Math.abs(prev.size - size) <= 0.02 * size &&
+      Math.abs(prev.base - y) <= 0.15 * size &&
+      x > tailX0 + 0.25 * size &&
+      x > tailX0 + 0.25 * (tailX1 - tailX0) &&
+      tailX1 > x + 0.25 * size
+    ) {
+      const k = (x - tailX0) / (prev.edges[prev.edges.length - 1] - tailX0 || 1);
+      const pe = prev.edges;
+      for (let i = tailFrom; i < pe.length; i++) pe[i] = tailX0 + (pe[i] - tailX0) * k;
+      pe.pop();
+      const from = pe.length;
+      const natural = Math.min(width, total * size);
+      for (let i = 0; i < edges.length; i++) pe.push(x + (edges[i] - x) * (natural / (width || 1)));
+      prev.text += str;
+      prev.x1 = pe[pe.length - 1];
+      tailFrom = from;
+      tailX0 = x;
+      tailX1 = x + width;
+      continue;
+    }
     runs[runs.length] = { text: str, x0: x, x1: x + width, base: y, size, edges };
+    if (horizontal) {
+      tailFrom = 0;
+      tailX0 = x;
+      tailX1 = x + width;
+    } else tailFrom = -1;
   }
   return runs;
 }
