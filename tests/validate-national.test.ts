@@ -111,9 +111,12 @@ const DOCUMENT_FLAWS: Record<string, string[]> = {
 const READING_FLAWS: Record<string, string[]> = {};
 
 /**
- * Documents whose tables are not read right yet, so that their checks say
- * nothing of them: 重庆's PDFs print each amount over two text lines
- * ('168,441' / '.81'), and rows past a page are lost.
+ * Documents whose checks are not yet verified by hand: 重庆's PDFs, which
+ * the extractor read wrongly until this session's last change (each digit a
+ * text item of its own). Their tables now read and their headline figures
+ * equal the gold (tests/national.test.ts), but their 3–4 remaining error
+ * checks each (table 1 against table 4's 一般公共预算资金, the narrative's
+ * 基本支出) have not been traced to the document yet.
  */
 const NOT_READ_YET = new Set(['cq-sj-kjj-2026-dept', 'cq-sj-slj-2026-dept', 'cq-sj-sww-2026-dept']);
 
