@@ -121,6 +121,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
   // the records a row holds: one per side, or more where the table prints column groups side by side
   const records: { side: Side; block: number }[] = [];
   const hasLabelColumn = table.columns.some((c) => c?.role === 'label');
+  const numbered = table.columnNumbers.some((n) => n !== undefined);
   const hasUnitColumn = table.columns.some((c) => c?.role === 'unit');
   /** The unit whose rows follow its heading row, in tables that print units as rows of the code column. */
   let blockUnit = '';
@@ -160,7 +161,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
         const role = table.columns[position];
         const cell = cells[position];
         if (!role) {
-          if (side === 'expenditure' && position !== table.rowNoPosition && cell && parseAmount(cell.text).kind === 'number') {
+          // (a table read by its headers says at table level which columns it leaves out, and why)
+          if (numbered && side === 'expenditure' && position !== table.rowNoPosition && cell && parseAmount(cell.text).kind === 'number') {
             warn('amount-outside-columns', `the number ${cell.text.trim()} stands in a column without a known header; it is not in the dataset`, cell.ref);
           }
           continue;

@@ -82,7 +82,8 @@ function isPageFurniture(line: Line): boolean {
   const text = soleNonEmpty(line.texts);
   if (text === undefined) return false;
   const t = compact(text);
-  return /^-?\d{1,4}-?$/.test(t) || /^第\d+页(共\d+页)?$/.test(t) || /^\d+\/\d+$/.test(t);
+  // `—9—`, `- 3 -`, `－12－`
+  return /^[-—－–]*\d{1,4}[-—－–]*$/.test(t) || /^第\d+页(共\d+页)?$/.test(t) || /^\d+\/\d+$/.test(t);
 }
 
 interface Meta {
