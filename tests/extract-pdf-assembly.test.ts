@@ -4,11 +4,10 @@
  * (tests/fixtures/pdf-assembly/make-fixtures.mjs), and the cells it must
  * give for them.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Block, ExtractedDocument, Paragraph, Table } from '../src/ir.js';
-import { pdfExtractor } from '../src/extract/pdf.js';
+import { extractPdf } from './helpers/pdf.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIX = join(ROOT, 'tests/fixtures/pdf-assembly');
@@ -18,15 +17,7 @@ const tables = (blocks: Block[]): Table[] => blocks.filter((b): b is Table => b.
 const paragraphs = (blocks: Block[]): string[] => blocks.filter((b): b is Paragraph => b.kind === 'paragraph').map((p) => p.text);
 const texts = (t: Table): string[][] => t.rows.map((r) => r.cells.map((c) => c.text));
 
-const cache = new Map<string, Promise<ExtractedDocument>>();
-function extract(path: string): Promise<ExtractedDocument> {
-  let p = cache.get(path);
-  if (!p) {
-    p = pdfExtractor.extract(new Uint8Array(readFileSync(path)), path.split('/').pop()!);
-    cache.set(path, p);
-  }
-  return p;
-}
+const extract = extractPdf;
 const fixture = (name: string): Promise<ExtractedDocument> => extract(join(FIX, name));
 
 /** The two-sided summary every fixture of it shows (项目 | 预算数 | 项目 | 预算数). */

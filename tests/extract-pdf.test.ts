@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DocumentError, type Block, type ExtractedDocument, type Paragraph, type Table } from '../src/ir.js';
 import { pdfExtractor } from '../src/extract/pdf.js';
+import { extractPdf } from './helpers/pdf.js';
 import { ContentRuleReader } from '../src/extract/pdf/rules.js';
 
 /* --------------------------------------------------------------- helpers */
@@ -25,15 +26,7 @@ const hasRow = (doc: ExtractedDocument, cells: string[], page?: number): boolean
 const paraOn = (doc: ExtractedDocument, text: string, page: number): boolean =>
   paragraphs(doc.blocks).some((p) => p.text === text && p.ref.page === page);
 
-const cache = new Map<string, Promise<ExtractedDocument>>();
-function extractFile(path: string): Promise<ExtractedDocument> {
-  let p = cache.get(path);
-  if (!p) {
-    p = pdfExtractor.extract(new Uint8Array(readFileSync(path)), path.split('/').pop()!);
-    cache.set(path, p);
-  }
-  return p;
-}
+const extractFile = extractPdf;
 const real = (name: string): Promise<ExtractedDocument> => extractFile(join(REAL, `sh-putuo-${name}-dept.pdf`));
 
 async function rejection(p: Promise<unknown>): Promise<DocumentError> {
