@@ -7,7 +7,7 @@ import { compact } from './normalize/label.js';
 import { PIPELINE_VERSION, processExtracted, sha256 } from './pipeline.js';
 import type { Store } from './store/store.js';
 import { padBox, renderRegion, unionBox, type Box, type PageImage } from './trace/png.js';
-import { findSource, readPlain } from './trace/source.js';
+import { findSource, namedFileCandidates, readPlain, type Places } from './trace/source.js';
 
 /**
  * `trace`: a stored number shown in its original surroundings. The source
@@ -84,32 +84,39 @@ const DOCUMENT_COLUMNS = `doc_id AS docId, source_file AS sourceFile, source_pat
 
 /**
  * The stored document `which` names: a doc_id prefix, a source file name
- * or path as stored, or a file whose content is stored (a duplicate under
- * another name, or the file moved).
+ * or path as stored, or a file whose content is stored (a duplicate stored
+ * under another name, or the file moved), found from here, from the
+ * store's folder or beside the stored files.
  */
-function findDocument(store: Store, which: string, cwd: string): { document: TracedDocument; given?: string } {
+function findDocument(store: Store, which: string, places: Places): { document: TracedDocument; given?: string } {
+  const byContent = store.db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('ok', 'partial') AND doc_id = ?`);
+  const storedFile = (path: string) => {
+    const bytes = readPlain(path);
+    const document = bytes && (byContent.get(sha256(bytes)) as TracedDocument | undefined);
+    return { exists: bytes !== undefined, document };
+  };
+  const here = resolve(places.cwd, which);
+  const atHere = storedFile(here);
+  if (atHere.document) return { document: atHere.document, given: here };
   const rows = store.db
     .prepare(
       `SELECT ${DOCUMENT_COLUMNS} FROM documents
        WHERE status IN ('ok', 'partial') AND (doc_id LIKE ? || '%' OR source_file = ? OR source_path = ?)`,
     )
     .all(which, which, which) as TracedDocument[];
-  const path = resolve(cwd, which);
-  const bytes = readPlain(path);
-  if (bytes) {
-    const byContent = store.db.prepare(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE status IN ('ok', 'partial') AND doc_id = ?`).get(sha256(bytes)) as
-      | TracedDocument
-      | undefined;
-    if (byContent) return { document: byContent, given: path };
-  }
-  if (rows.length === 1) return { document: rows[0], given: bytes ? path : undefined };
+  if (rows.length === 1) return { document: rows[0], given: atHere.exists ? here : undefined };
   if (rows.length > 1) {
     throw new TraceError(
       `"${which}" matches ${rows.length} documents: ${rows.map((r) => `${r.docId.slice(0, 12)} ${r.sourcePath}`).join('; ')}; give a doc_id prefix or the file's path`,
     );
   }
-  if (bytes) {
-    throw new TraceError(`the content of ${path} is not in the store (it was never ingested, or it changed since): give a doc_id prefix or a stored file's name`);
+  if (atHere.exists) {
+    throw new TraceError(`the content of ${here} is not in the store (it was never ingested, or it changed since): give a doc_id prefix or a stored file's name`);
+  }
+  const folders = (store.db.prepare(`SELECT DISTINCT source_path AS p FROM documents`).pluck().all() as string[]).map((p) => dirname(p));
+  for (const path of namedFileCandidates(which, places, [...new Set(folders)])) {
+    const found = storedFile(path);
+    if (found.document) return { document: found.document, given: path };
   }
   throw new TraceError(`no stored document matches "${which}" (give a doc_id prefix, a source file name, or the path of the file)`);
 }
@@ -231,7 +238,9 @@ function excerpt(position: Position, extracted: ExtractedDocument, storedBy: str
 
 export async function trace(store: Store, which: string, tableKind: string, codeOrLabel: string, measure?: string, options: TraceOptions = {}): Promise<TraceResult> {
   const cwd = options.cwd ?? process.cwd();
-  const { document, given } = findDocument(store, which, cwd);
+  // the store was opened relative to the process's folder, whatever folder the paths are taken from
+  const storeDir = store.db.memory ? undefined : dirname(resolve(store.db.name));
+  const { document, given } = findDocument(store, which, { cwd, storeDir });
   const items = store.db
     .prepare(
       `SELECT seq, table_kind AS tableKind, side, row_no AS rowNo, code, label, measure, amount_yuan AS amountYuan, amount_fen AS amountFen,
@@ -248,7 +257,6 @@ export async function trace(store: Store, which: string, tableKind: string, code
   if (items.length === 0) {
     throw new TraceError(`no line item of ${tableKind} with code or label "${codeOrLabel}"${measure ? ` and measure ${measure}` : ''} in ${document.sourceFile}`);
   }
-  const storeDir = store.db.memory ? undefined : dirname(resolve(cwd, store.db.name));
   const source = findSource(document, { cwd, storeDir, source: options.source, given });
   if (!source.found) return { document, items, refused: source.reason, positions: [], excerpts: [] };
   const { positions, extracted } = await locate(document, source.bytes, items);

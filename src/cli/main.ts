@@ -292,7 +292,8 @@ Example: yusuan trace 000_313ba343419bd952.txt general_budget_expenditure 201030
           throw e;
         });
         const d = result.document;
-        process.stdout.write(`${d.sourceFile} (${d.sourceFormat}, ${d.docId.slice(0, 12)}) ${result.sourcePath ?? d.sourcePath}\n\n`);
+        const read = result.sourcePath && result.sourcePath !== d.sourcePath ? `, read from ${result.sourcePath}` : '';
+        process.stdout.write(`${d.sourceFile} (${d.sourceFormat}, ${d.docId.slice(0, 12)}) ingested as ${d.sourcePath}${read}\n\n`);
         process.stdout.write(
           `${alignedTable(
             ['table_kind', 'row_no', 'code', 'label', 'measure', 'amount_yuan', 'source_unit', 'source_ref'],

@@ -83,8 +83,11 @@ export async function renderRegion(
     }).promise;
     context.strokeStyle = '#e00000';
     context.lineWidth = 2;
+    // on whole pixels, so that the outline is solid red rather than blended with the page
+    const px = (v: number, origin: number) => Math.round((v - origin) * scale);
     for (const b of outlined) {
-      context.strokeRect((b[0] - shown[0]) * scale, (b[1] - shown[1]) * scale, (b[2] - b[0]) * scale, (b[3] - b[1]) * scale);
+      const [x0, y0, x1, y1] = [px(b[0], shown[0]), px(b[1], shown[1]), px(b[2], shown[0]), px(b[3], shown[1])];
+      context.strokeRect(x0, y0, x1 - x0, y1 - y0);
     }
     const png = await canvas.encode('png');
     page.cleanup();
