@@ -189,21 +189,23 @@ async function locate(document: TracedDocument, bytes: Uint8Array, items: Traced
     // another pipeline version: the rows at the stored position holding a cell with the same amount
     const matches = rows.flatMap((r) => {
       const row = r.table.rows[r.index];
-      const cell = row.cells.find((c) => {
+      const cells = row.cells.filter((c) => {
         if (!atStoredPosition(c.ref, stored)) return false;
         const parsed = parseAmount(c.text);
         return parsed.kind === 'number' && toFen(parsed.digits, item.sourceUnit) === BigInt(item.amountFen);
       });
-      return cell ? [{ r, row, cell }] : [];
+      return cells.length > 0 ? [{ r, row, cells }] : [];
     });
     // of several, those naming the item's code or label
     const named = matches.filter((m) => [item.code, item.label].some((name) => name && compact(rowText(m.row)).includes(compact(name))));
     const best = named.length > 0 ? named : matches;
     if (best.length === 0) return { item, how: 'missing', ref: stored, rows: [] };
+    // a box only for a single cell: of two equal amounts in a row, which one is the item is not known
+    const single = best.length === 1 && best[0].cells.length === 1;
     return {
       item,
       how: 'searched',
-      ref: best.length === 1 ? best[0].cell.ref : stored,
+      ref: single ? best[0].cells[0].ref : stored,
       rows: best.map((m) => m.row),
       around: best.length === 1 ? aroundBox(best[0].r) : undefined,
     };
@@ -228,6 +230,7 @@ function excerpt(position: Position, extracted: ExtractedDocument, storedBy: str
   if (position.rows.length === 0) return `${head} the number was not found there in the file as it reads now`;
   const parts = [head];
   if (ref?.page !== undefined && ref.box) parts.push(`  page ${ref.page}, cell box ${formatBox(ref.box)} (x0 y0 x1 y1, points from the top left of the page)`);
+  else if (ref?.page !== undefined) parts.push(`  page ${ref.page}; the amount stands there more than once, so no single cell is named`);
   if (position.how === 'searched') {
     const found = position.rows.length === 1 ? 'the row' : `the ${position.rows.length} rows`;
     parts.push(`  (stored by pipeline ${storedBy}, read now by ${PIPELINE_VERSION}: ${found} at that position holding the amount)`);

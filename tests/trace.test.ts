@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/store.js';
 import { trace, tracePng, type TraceResult } from '../src/trace.js';
@@ -248,5 +249,33 @@ describe('the trace command (built)', () => {
     expect(run.stderr).toMatch(/is not the one ingested \(sha256 20df44436862…\): its content changed since, so nothing of it is shown/);
     expect(run.stdout).not.toContain('857.61');
     expect(run.stdout).not.toContain('cell box');
+  });
+});
+
+describe('trace of a store written by another pipeline version', () => {
+  // the document read again need not give the same items: the cells at the stored position holding the amount
+  const oldDb = join(tempDir('yusuan-trace-old-'), 'store.sqlite');
+  let old: Store;
+  beforeAll(() => {
+    copyFileSync(db, oldDb);
+    const raw = new Database(oldDb);
+    raw.prepare("UPDATE documents SET pipeline_version = '0.0.1'").run();
+    raw.close();
+    old = Store.open(oldDb, { readonly: true });
+  });
+  afterAll(() => old?.close());
+
+  it('names the cell when the amount stands once in the row, and only the row when twice', async () => {
+    const once = await trace(old, `${SEED}.pdf`, 'general_budget_expenditure', '合计', 'total', { cwd: elsewhere, source: join(home, 'docs') });
+    expect(once.positions.map((p) => p.how)).toEqual(['searched']);
+    expect(once.excerpts[0]).toContain('(stored by pipeline 0.0.1, read now by ');
+    // the 合计 row of 表5, three rows (of 20.4 pt) above 行政运行's: 2085.50 in column 3 (pdfjs: x 389.3–421.7, baseline y 189.0)
+    expect(printedBox(once)).toEqual([359.2, 175.75, 423.3, 196.15]);
+    expect(marked(once.excerpts[0])).toEqual([expect.stringMatching(/^> p7 +1 \| +\| 合计 \| 2085\.50 \| 1089\.50 \| 996\.00/)]);
+
+    const twice = await trace(old, `${SEED}.pdf`, 'general_budget_expenditure', '2010301', 'basic', { cwd: elsewhere, source: join(home, 'docs') });
+    expect(twice.excerpts[0]).toContain('  page 7; the amount stands there more than once, so no single cell is named');
+    expect(twice.excerpts[0]).not.toContain('cell box');
+    expect(marked(twice.excerpts[0])).toEqual([expect.stringMatching(/^> p7 +4 \| 2010301 \| 行政运行 \| 857\.61 \| 857\.61 \|/)]);
   });
 });
