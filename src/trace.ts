@@ -285,6 +285,10 @@ export async function tracePng(result: TraceResult, file: string): Promise<PageI
   const boxes = placed.map((p) => p.ref!.box!);
   const shown = unionBox([...boxes, ...placed.flatMap((p) => (p.around ? [p.around] : []))]);
   const image = await renderRegion(result.bytes, pages[0], boxes, (w, h) => padBox(shown, PNG_MARGIN, w, h));
-  writeFileSync(file, image.png);
+  try {
+    writeFileSync(file, image.png);
+  } catch (e) {
+    throw new TraceError(`the PNG could not be written to ${file} (${(e as Error).message}); give a file in a folder that exists`);
+  }
   return { ...image, page: pages[0] };
 }

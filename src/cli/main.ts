@@ -308,9 +308,13 @@ Example: yusuan trace 000_313ba343419bd952.txt general_budget_expenditure 201030
         if (values.png !== undefined) {
           const file = String(values.png);
           const image = await tracePng(result, file).catch((e) => {
-            if (e instanceof TraceError) throw new UsageError(e.message);
+            if (e instanceof TraceError) return e;
             throw e;
           });
+          if (image instanceof TraceError) {
+            process.stderr.write(`yusuan trace: ${image.message}\n`);
+            return 2;
+          }
           process.stdout.write(`\nwrote ${file}: page ${image.page}, ${image.width}×${image.height} px, the cell outlined in red\n`);
         }
         return 0;
