@@ -83,6 +83,23 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/**
+ * Where a file the user names may be, when the store does not know the
+ * name (a duplicate, stored once under the name first listed): from the
+ * working folder, the store's folder and the folders above them, and by
+ * its base name in each folder stored documents were ingested from.
+ */
+export function namedFileCandidates(name: string, places: Places, storedFolders: string[]): string[] {
+  const bases = [...withAncestors(places.cwd), ...(places.storeDir ? withAncestors(places.storeDir) : [])];
+  const out = new Set<string>([resolve(places.cwd, name)]);
+  for (const base of bases) out.add(resolve(base, name));
+  for (const folder of storedFolders) {
+    if (isAbsolute(folder)) out.add(join(folder, basename(name)));
+    else for (const base of bases) out.add(join(base, folder, basename(name)));
+  }
+  return [...out];
+}
+
 /** The bytes of a regular file as a plain Uint8Array (pdfjs refuses Buffers), or undefined when there is none. */
 export function readPlain(path: string): Uint8Array | undefined {
   try {
@@ -101,8 +118,9 @@ export function findSource(doc: StoredSource, places: Places): SourceLookup {
   for (const path of candidates) {
     const bytes = readPlain(path);
     if (!bytes) continue;
-    if (sha256(bytes) === doc.docId) return { found: true, path, bytes };
-    changed.push(path);
+    const now = sha256(bytes);
+    if (now === doc.docId) return { found: true, path, bytes };
+    changed.push(`${path} (sha256 now ${now.slice(0, 12)}…)`);
   }
   const id = doc.docId.slice(0, 12);
   if (changed.length > 0) {
@@ -110,7 +128,7 @@ export function findSource(doc: StoredSource, places: Places): SourceLookup {
     return {
       found: false,
       reason:
-        `${which} not the one ingested: the content changed since (its sha256 is no longer ${id}…), so nothing of it is shown. ` +
+        `${which} not the one ingested (sha256 ${id}…): its content changed since, so nothing of it is shown. ` +
         'Give the original file with --source FILE.',
     };
   }
