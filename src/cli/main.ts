@@ -9,7 +9,7 @@ import { writeDataPackage } from '../store/datapackage.js';
 import { mergeStores, parseShard } from '../store/merge.js';
 import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
 import { Store } from '../store/store.js';
-import { trace, TraceError } from '../trace.js';
+import { trace, tracePng, TraceError } from '../trace.js';
 import { alignedTable, progressReporter } from './format.js';
 
 /** The `yusuan` command line. Each command returns its exit status. */
@@ -267,29 +267,56 @@ read only in part.`,
   },
   trace: {
     summary: 'show a stored number in the original document',
-    usage: `yusuan trace [--db ${DEFAULT_DB}] <doc_id-prefix|source_file> <table_kind> <code|label> [measure]
+    usage: `yusuan trace [--db ${DEFAULT_DB}] [--source FILE|FOLDER] [--png FILE] <doc_id-prefix|file> <table_kind> <code|label> [measure]
 
-Prints the stored value(s) and the source lines (or the PDF/DOCX/HTML row)
-holding each, read again from the source file.
+Prints the stored value(s) and, read again from the source file, the lines
+around each (text) or the row holding it (DOCX, HTML; for a PDF also the
+page and the cell's box on it). The document is named by a doc_id prefix,
+the file's name or path as ingested, or the path of any file with the same
+content. The source file is looked for from here, from the database's folder
+and the folders above them; it is read only when its sha256 is still the one
+stored, otherwise nothing of it is shown and the exit status is 1.
+  --source FILE|FOLDER  where the source file is now, if it moved
+  --png FILE            (PDF) write the page region around the number as a
+                        PNG, the cell outlined in red
 Example: yusuan trace 000_313ba343419bd952.txt general_budget_expenditure 2010301 total`,
-    options: { ...dbOption },
+    options: { ...dbOption, source: { type: 'string' }, png: { type: 'string' } },
     async run(values, positionals) {
       if (positionals.length < 3 || positionals.length > 4) throw new UsageError('trace takes a document, a table kind, a code or label, and optionally a measure');
       const store = openExisting(String(values.db));
       try {
         const [which, kind, codeOrLabel, measure] = positionals;
-        const result = await trace(store, which, kind, codeOrLabel, measure).catch((e) => {
+        const source = values.source === undefined ? undefined : String(values.source);
+        const result = await trace(store, which, kind, codeOrLabel, measure, { source }).catch((e) => {
           if (e instanceof TraceError) throw new UsageError(e.message);
           throw e;
         });
         const d = result.document;
-        process.stdout.write(`${d.sourceFile} (${d.sourceFormat}, ${d.docId.slice(0, 12)}) ${d.sourcePath}\n\n`);
+        const read = result.sourcePath && result.sourcePath !== d.sourcePath ? `, read from ${result.sourcePath}` : '';
+        process.stdout.write(`${d.sourceFile} (${d.sourceFormat}, ${d.docId.slice(0, 12)}) ingested as ${d.sourcePath}${read}\n\n`);
         process.stdout.write(
           `${alignedTable(
             ['table_kind', 'row_no', 'code', 'label', 'measure', 'amount_yuan', 'source_unit', 'source_ref'],
             result.items.map((i) => [i.tableKind, i.rowNo, i.code, i.label, i.measure, i.amountYuan, i.sourceUnit, i.sourceRef]),
-          )}\n\n${result.excerpts.join('\n\n')}\n`,
+          )}\n`,
         );
+        if (result.refused) {
+          process.stderr.write(`yusuan trace: ${result.refused}\n`);
+          return 1;
+        }
+        process.stdout.write(`\n${result.excerpts.join('\n\n')}\n`);
+        if (values.png !== undefined) {
+          const file = String(values.png);
+          const image = await tracePng(result, file).catch((e) => {
+            if (e instanceof TraceError) return e;
+            throw e;
+          });
+          if (image instanceof TraceError) {
+            process.stderr.write(`yusuan trace: ${image.message}\n`);
+            return 2;
+          }
+          process.stdout.write(`\nwrote ${file}: page ${image.page}, ${image.width}×${image.height} px, the cell outlined in red\n`);
+        }
         return 0;
       } finally {
         store.close();

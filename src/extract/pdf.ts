@@ -32,8 +32,8 @@ import { ContentRuleReader, mul, operatorListRules, type Rules } from './pdf/rul
 import { groupLines, runsFromItems } from './pdf/text.js';
 
 const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-const CMAP_URL = path.join(pdfjsDir, 'cmaps') + path.sep;
-const STANDARD_FONT_URL = path.join(pdfjsDir, 'standard_fonts') + path.sep;
+export const CMAP_URL = path.join(pdfjsDir, 'cmaps') + path.sep;
+export const STANDARD_FONT_URL = path.join(pdfjsDir, 'standard_fonts') + path.sep;
 
 /**
  * pdfjs-dist, loaded on the first PDF (text-only runs never pay for it).
@@ -49,7 +49,7 @@ const STANDARD_FONT_URL = path.join(pdfjsDir, 'standard_fonts') + path.sep;
  * differ only on arrays with a non-writable length, which pdfjs does not use).
  */
 let loaded: Promise<typeof Pdfjs> | undefined;
-function loadPdfjs(): Promise<typeof Pdfjs> {
+export function loadPdfjs(): Promise<typeof Pdfjs> {
   loaded ??= (async () => {
     const natives = { push: Array.prototype.push, stringify: JSON.stringify, parse: JSON.parse };
     try {
