@@ -116,13 +116,15 @@ function mark(seqs, cls) {
   for (const seq of seqs) for (const el of cellsOf(seq)) el.classList.add(cls);
 }
 
-/** Scrolls el into view within its pane, only when it is not visible already. */
-function reveal(el) {
-  const pane = el.closest('.pane');
+/** Scrolls el's pane (only the pane, not the page) to show el in its middle, unless it is visible already. */
+function reveal(el, always = false) {
+  const pane = el && el.closest('.pane');
   if (!pane) return;
   const a = el.getBoundingClientRect();
   const b = pane.getBoundingClientRect();
-  if (a.top < b.top || a.bottom > b.bottom || a.left < b.left || a.right > b.right) el.scrollIntoView({ block: 'center', inline: 'center' });
+  const visible = a.top >= b.top && a.bottom <= b.bottom && a.left >= b.left && a.right <= b.right;
+  if (visible && !always) return;
+  pane.scrollBy({ top: a.top - b.top - (b.height - a.height) / 2, left: a.left - b.left - (b.width - a.width) / 2 });
 }
 
 function hoverable(root, otherPane) {
@@ -222,7 +224,7 @@ async function showDocument(docId, focusSeq) {
   });
   if (focusSeq !== null) {
     mark([focusSeq], 'hover');
-    for (const el of cellsOf(focusSeq)) el.scrollIntoView({ block: 'center' });
+    for (const el of cellsOf(focusSeq)) reveal(el, true);
   }
   document.body.dataset.ready = 'document';
 }
@@ -238,7 +240,8 @@ function showTableRegion(table) {
   else if ((m = /^t(\d+)r\d+$/.exec(ref))) target = document.getElementById(`t${m[1]}`);
   if (!target) return;
   target.classList.add('region');
-  target.scrollIntoView({ block: 'start' });
+  const pane = target.closest('.pane');
+  pane.scrollBy({ top: target.getBoundingClientRect().top - pane.getBoundingClientRect().top });
 }
 
 async function renderSource(pane, doc, map, detail) {
