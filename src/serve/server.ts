@@ -127,6 +127,8 @@ export function listQuery(q: Record<string, unknown>): ListQuery {
 export async function createServer(options: ServeOptions): Promise<FastifyInstance> {
   const store = Store.open(options.db, { readonly: true });
   const queries = new ReviewQueries(store.db);
+  // the documents' summaries are read before the first request, not during it
+  queries.refresh();
   const files = assets();
   const maps = new SourceMapCache();
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 100 } });

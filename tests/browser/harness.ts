@@ -26,7 +26,12 @@ export const FILES = {
   html: '002_8ad8223cbf43f16e.html',
   hostile: 'hostile-labels.txt',
   broken: 'broken-check.txt',
+  partial: 'partial-table-6.txt',
+  lastYear: 'seed-000-as-2024.txt',
 } as const;
+
+/** The partial copy: table 6's title stands on line 1223 of seed 000; its unit (line 1226) becomes one yusuan does not know. */
+export const PARTIAL_TITLE_LINE = 1223;
 
 /** The label the hostile copy gives 20103 (seed 000, line 565). */
 // (no spaces: labels are stored with their spaces taken out)
@@ -61,6 +66,9 @@ export async function startFixture(): Promise<Fixture> {
   const seed = readFileSync(corpus(`seeds/${FILES.txtCells}`), 'utf8');
   writeFileSync(join(docs, FILES.hostile), replaceLine(seed, 565, '政府办公厅（室）及相关机构事务', HOSTILE_LABEL));
   writeFileSync(join(docs, FILES.broken), replaceLine(seed, BROKEN_LINE, '1103.61', '1113.61'));
+  // the same department a year before (its amounts as they are): a second year for the charts
+  writeFileSync(join(docs, FILES.lastYear), seed.replaceAll('2025', '2024'));
+  writeFileSync(join(docs, FILES.partial), replaceLine(seed, PARTIAL_TITLE_LINE + 3, '单位：万元', '单位：万美元'));
   const db = join(dir, 'review.sqlite');
   const summary = await ingest([docs], { db, workers: 0 });
   if (summary.failed > 0) throw new Error(`the review fixture did not ingest: ${summary.failed} failed`);

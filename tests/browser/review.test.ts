@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract } from '../../src/extract/index.js';
 import { processExtracted } from '../../src/pipeline.js';
-import { BROKEN_LINE, BROKEN_YUAN, CHROMIUM, CHROMIUM_ARGS, FILES, haveChromium, HOSTILE_LABEL, startFixture, type Fixture } from './harness.js';
+import { BROKEN_LINE, BROKEN_YUAN, CHROMIUM, CHROMIUM_ARGS, FILES, haveChromium, HOSTILE_LABEL, PARTIAL_TITLE_LINE, startFixture, type Fixture } from './harness.js';
 
 /**
  * The review page in a real browser (issue 15): headless Chromium, driven
@@ -16,6 +17,9 @@ import { BROKEN_LINE, BROKEN_YUAN, CHROMIUM, CHROMIUM_ARGS, FILES, haveChromium,
 if (!haveChromium) {
   console.warn(`\n*** tests/browser: ${CHROMIUM} is missing, so the browser tests are SKIPPED. Install it: apt-get install -y chromium (CI does) ***\n`);
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
 
 const screenshots = new URL('../../docs/screenshots/', import.meta.url).pathname;
 const root = new URL('../../', import.meta.url).pathname;
@@ -29,6 +33,11 @@ interface StoredItem {
   sourceRef: string;
 }
 
+// CI installs Chromium (.ci/run): there, a missing browser is a failure, not a skip
+it.runIf(!haveChromium && Boolean(process.env.CI))('has Chromium in CI', () => {
+  expect(haveChromium, `${CHROMIUM} is missing: .ci/run installs it with apt-get`).toBe(true);
+});
+
 describe.skipIf(!haveChromium)('the review page in Chromium', () => {
   let fixture: Fixture;
   let context: BrowserContext;
@@ -38,7 +47,7 @@ describe.skipIf(!haveChromium)('the review page in Chromium', () => {
 
   beforeAll(async () => {
     fixture = await startFixture();
-    const list = await (await fetch(`${fixture.url}api/documents?limit=50`)).json();
+    const list = await getJson(`${fixture.url}api/documents?limit=50`);
     for (const d of list.documents) docIds.set(d.sourceFile, d.docId);
     const { chromium } = await import('playwright-core');
     profile = mkdtempSync(join(tmpdir(), 'yusuan-chromium-'));
@@ -75,7 +84,7 @@ describe.skipIf(!haveChromium)('the review page in Chromium', () => {
     return page;
   }
 
-  const stored = async (file: string): Promise<StoredItem[]> => (await (await fetch(`${fixture.url}api/documents/${docIds.get(file)}`)).json()).items;
+  const stored = async (file: string): Promise<StoredItem[]> => (await getJson(`${fixture.url}api/documents/${docIds.get(file)}`)).items;
 
   /**
    * The item's position as the pipeline reads it from the file here, not
@@ -101,7 +110,7 @@ describe.skipIf(!haveChromium)('the review page in Chromium', () => {
   it('lists the documents, with search and sort', async () => {
     const page = await open('#/');
     await page.waitForSelector('#documents tbody tr');
-    expect(await page.locator('#documents tbody tr').count()).toBe(7);
+    expect(await page.locator('#documents tbody tr').count()).toBe(9);
     const files = await page.locator('#documents tbody tr td:last-child').allTextContents();
     expect(files.sort()).toEqual(Object.values(FILES).sort());
     await page.screenshot({ path: join(screenshots, 'documents.png') });
@@ -112,9 +121,10 @@ describe.skipIf(!haveChromium)('the review page in Chromium', () => {
     expect(await page.locator('#documents tbody tr td:last-child').textContent()).toBe(FILES.pdf);
 
     await page.goto(`${fixture.url}#/?sort=fiscalYear&dir=asc`);
-    await page.waitForFunction(() => document.querySelectorAll('#documents tbody tr').length === 7);
+    await page.waitForFunction(() => document.querySelectorAll('#documents tbody tr').length === 9);
     const years = await page.locator('#documents tbody tr td:nth-child(3)').allTextContents();
     expect(years[0]).toBe('2023'); // seed 004 is the only 2023 document
+    expect(years.at(-1)).toBe('2025');
     await page.close();
   });
 
@@ -207,7 +217,7 @@ describe.skipIf(!haveChromium)('the review page in Chromium', () => {
 
   it('marks every number of a failing check on both sides, and the likely wrong cell', async () => {
     const page = await openDocument(FILES.broken);
-    const detail = await (await fetch(`${fixture.url}api/documents/${docIds.get(FILES.broken)}`)).json();
+    const detail = await getJson(`${fixture.url}api/documents/${docIds.get(FILES.broken)}`);
     const failing = detail.problems.find((p: { severity: string; rule: string; involves: string }) => p.severity === 'error' && p.rule !== 'likely-wrong-cell' && p.involves.includes(`L${BROKEN_LINE}`));
     expect(failing).toBeDefined();
     const involves = failing.involves.split(' ').filter(Boolean);
@@ -240,19 +250,61 @@ describe.skipIf(!haveChromium)('the review page in Chromium', () => {
     await page.close();
   });
 
+  it('shows where a table that could not be read stands, and why', async () => {
+    const page = await openDocument(FILES.partial);
+    const section = page.locator('#extracted section[data-table-no="6"]');
+    expect(await section.locator('.table-reason').textContent()).toContain('万美元');
+    expect(await section.locator('td.num').count()).toBe(0);
+    await section.locator('.table-reason button').click();
+    const region = page.locator('#source .line.region');
+    await expect.poll(() => region.count()).toBe(1);
+    expect(await region.getAttribute('id')).toBe(`L${PARTIAL_TITLE_LINE}`);
+    expect(await region.isVisible()).toBe(true);
+    const inPane = await region.evaluate((el) => {
+      const a = el.getBoundingClientRect();
+      const b = el.closest('.pane')!.getBoundingClientRect();
+      return a.top >= b.top && a.bottom <= b.bottom;
+    });
+    expect(inPane).toBe(true);
+    await page.screenshot({ path: join(screenshots, 'unreadable-table.png') });
+    await page.close();
+  });
+
   it('charts a department across years and a region across departments, linking to the cell', async () => {
     const page = await open('#/departments');
     await page.waitForSelector('body[data-ready=departments]', { timeout: 60_000 });
     for (const id of ['#chart-years', '#chart-region', '#chart-classes']) expect(await page.locator(`${id} canvas`).count()).toBe(1);
-    await page.waitForTimeout(500); // ECharts' opening animation
+    await page.waitForTimeout(1000); // ECharts' opening animation
     await page.screenshot({ path: join(screenshots, 'departments.png') });
+    // the department with two years (seed 000 and its copy dated 2024) is the one shown first
+    const bar = await page.evaluate(() => {
+      const chart = (window as unknown as { echarts: any }).echarts.getInstanceByDom(document.getElementById('chart-years'));
+      const option = chart.getOption();
+      const expenditure = option.series[1];
+      // the bar as laid out: its own rectangle within its year's group
+      const rect = chart.getModel().getSeriesByIndex(1).getData().getItemLayout(0);
+      return { years: option.xAxis[0].data, name: expenditure.name, at: [rect.x + rect.width / 2, rect.y + rect.height / 2] };
+    });
+    expect(bar.years).toEqual(['2024', '2025']);
+    expect(bar.name).toContain('expenditure total');
+    // its 2024 expenditure bar opens the 2024 document at table 3's 合计 total: 2085.50 万元
+    const yearsBox = await page.locator('#chart-years').boundingBox();
+    await page.mouse.click(yearsBox!.x + bar.at[0], yearsBox!.y + bar.at[1]);
+    await page.waitForSelector('body[data-ready=document]', { timeout: 60_000 });
+    const [, barDoc, barSeq] = /^#\/doc\/([0-9a-f]{64})\/(\d+)$/.exec(await page.evaluate(() => location.hash))!;
+    expect(barDoc).toBe(docIds.get(FILES.lastYear));
+    const barItem = (await stored(FILES.lastYear)).find((i) => i.seq === Number(barSeq))!;
+    expect([barItem.tableKind, barItem.label, barItem.measure, barItem.amountYuan]).toEqual(['expenditure', '合计', 'total', '20855000.00']);
+    await page.goto(`${fixture.url}#/departments`);
+    await page.waitForSelector('body[data-ready=departments]', { timeout: 60_000 });
+    await page.waitForTimeout(1000);
     // a 类 of the treemap opens its document at its cell
     const chartBox = await page.locator('#chart-classes').boundingBox();
     await page.mouse.click(chartBox!.x + chartBox!.width * 0.25, chartBox!.y + chartBox!.height * 0.5);
     await page.waitForSelector('body[data-ready=document]', { timeout: 60_000 });
     const hash = await page.evaluate(() => location.hash);
     const [, docId, seq] = /^#\/doc\/([0-9a-f]{64})\/(\d+)$/.exec(hash)!;
-    const items: StoredItem[] = (await (await fetch(`${fixture.url}api/documents/${docId}`)).json()).items;
+    const items: StoredItem[] = (await getJson(`${fixture.url}api/documents/${docId}`)).items;
     const item = items.find((i) => i.seq === Number(seq))!;
     expect(item.measure).toBe('total');
     expect(await page.locator(`#extracted td.hover[data-seq="${seq}"]`).count()).toBe(1);

@@ -374,7 +374,9 @@ async function showDepartments(params) {
   if (departments.length === 0) return view.replaceChildren(h('p', { class: 'note' }, 'No department has a document read.'));
   // the default: the department with the most years
   const key = params.get('key') || [...departments].sort((a, b) => b.lastYear - b.firstYear - (a.lastYear - a.firstYear))[0].departmentKey;
-  const regionYear = params.get('ry') || (regionYears[0] ? `${regionYears[0].region}|${regionYears[0].fiscalYear}` : '');
+  // the default: the region and year with the most departments
+  const widest = [...regionYears].sort((a, b) => b.departments - a.departments)[0];
+  const regionYear = params.get('ry') || (widest ? `${widest.region}|${widest.fiscalYear}` : '');
   const go = (changes) => (location.hash = `#/departments?${new URLSearchParams({ key, ry: regionYear, ...changes })}`);
   const acrossYears = h('div', { class: 'chart', id: 'chart-years' });
   const acrossDepartments = h('div', { class: 'chart', id: 'chart-region' });
@@ -388,7 +390,7 @@ async function showDepartments(params) {
         acrossYears),
       h('div', { class: 'chart-block' }, h('h2', {}, 'One year across the departments of a region'),
         h('select', { id: 'region-year', onchange: (e) => go({ ry: e.target.value }) },
-          regionYears.map((r) => h('option', { value: `${r.region}|${r.fiscalYear}`, selected: `${r.region}|${r.fiscalYear}` === regionYear }, `${r.region || '(no region)'} · ${r.fiscalYear}`))),
+          regionYears.map((r) => h('option', { value: `${r.region}|${r.fiscalYear}`, selected: `${r.region}|${r.fiscalYear}` === regionYear }, `${r.region || '(no region)'} · ${r.fiscalYear} (${r.departments} department${r.departments === 1 ? '' : 's'})`))),
         acrossDepartments),
       h('div', { class: 'chart-block' }, classTitle, classes)));
 
