@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../../src/ingest.js';
 import { createServer } from '../../src/serve/server.js';
+import { resolveSource } from '../../src/serve/source.js';
+import { sha256 } from '../../src/pipeline.js';
 
 /** `yusuan serve` over HTTP, without a browser: what it answers, refuses and never does. */
 
@@ -125,5 +127,17 @@ describe('yusuan serve (HTTP)', () => {
     expect(missing.message).toContain('is no longer there');
     // a text document is never served as a file
     expect((await get(`/api/documents/${changed.docId}/file`)).statusCode).toBe(404);
+  });
+
+  it("finds a source recorded by a relative path from the store's folder too (npm start ingests corpus)", async () => {
+    const bytes = readFileSync(join(seeds, '003_4966aa1e14abadbe.txt'));
+    mkdirSync(join(dir, 'corpus'), { recursive: true });
+    writeFileSync(join(dir, 'corpus', 'seed.txt'), bytes);
+    // the server's working folder is not the store's: the path is tried from both
+    const found = await resolveSource('corpus/seed.txt', sha256(bytes), join(dir, 'store.sqlite'));
+    expect(found.state).toBe('ok');
+    expect(found.path).toBe(join(dir, 'corpus', 'seed.txt'));
+    const wrong = await resolveSource('corpus/seed.txt', '0'.repeat(64), join(dir, 'store.sqlite'));
+    expect(wrong.state).toBe('changed');
   });
 });
