@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --copies 1000 --pdf-copies 40 --workers 1,2 --rounds 5 --only text,pdf,docx]
+// npm run bench [-- --copies 1000 --pdf-copies 40 --serve-copies 10000 --workers 1,2 --rounds 5 --only text,pdf,docx,national,serve]
 //
 // Prints figures, asserts nothing: speed goals live here, not in the tests.
 // - text: a synthetic corpus made from the text seeds (scripts/synth-corpus.mjs:
@@ -14,6 +14,8 @@
 // - docx: the DOCX fixtures through the whole pipeline;
 // - national: the real disclosures of corpus/national (10 provinces), ingested
 //   per worker count: documents/s, pages/s, and the share read ok, partial, failed.
+// - serve: `yusuan serve` over a synthetic store of --serve-copies documents:
+//   how long the review page's list and a document's page take to answer.
 // Under each ingest: its CPU a document per kind of thread (writer, workers,
 // V8's helpers), and from a one-worker run the most a second worker can give.
 import { spawn, spawnSync } from 'node:child_process';
@@ -34,7 +36,10 @@ const { values } = parseArgs({
     'pdf-copies': { type: 'string', default: '40' },
     workers: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '5' },
-    only: { type: 'string', default: 'text,pdf,docx,national' },
+    only: { type: 'string', default: 'text,pdf,docx,national,serve' },
+    'serve-copies': { type: 'string', default: '10000' },
+    // a store made already (by an earlier run's ingest, say), instead of making one
+    'serve-db': { type: 'string' },
   },
 });
 const root = new URL('../', import.meta.url).pathname;
@@ -341,6 +346,78 @@ if (only.has('text')) {
 if (only.has('pdf')) await benchPdf();
 if (only.has('docx')) await benchDocx();
 if (only.has('national')) benchNational();
+if (only.has('serve')) await benchServe(Number(values['serve-copies']), values['serve-db']);
+
+/**
+ * The review page (`yusuan serve`) over a synthetic store: each request over
+ * HTTP on 127.0.0.1, as the browser makes it. The first list builds the
+ * server's summaries of every document (kept until the store changes).
+ */
+async function benchServe(copies, givenDb) {
+  console.log(`\nserve: the review page over ${givenDb ? `the store ${givenDb}` : `a store of ${copies} synthetic text documents`} (HTTP on 127.0.0.1):`);
+  const work = givenDb ? undefined : makeCorpus(copies);
+  try {
+    if (work) benchIngest(work, copies, 1);
+    const { serve } = await import('../dist/serve/server.js');
+    const started = process.hrtime.bigint();
+    const { app, url } = await serve({ db: givenDb ?? join(work, 'bench-1.sqlite'), port: 0, quiet: true });
+    console.log(`  ${'the server\'s start (reads every document\'s summary)'.padEnd(58)} ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)} ms`);
+    try {
+      const get = async (path) => {
+        const start = process.hrtime.bigint();
+        const response = await fetch(`${url}${path.replace(/^\//, '')}`);
+        const body = await response.text();
+        if (!response.ok) throw new Error(`${path}: ${response.status} ${body.slice(0, 200)}`);
+        return { ms: Number(process.hrtime.bigint() - start) / 1e6, body };
+      };
+      const report = (what, times) => {
+        const sorted = [...times].sort((a, b) => a - b);
+        console.log(`  ${what.padEnd(58)} median ${median(sorted).toFixed(1)} ms, slowest ${sorted.at(-1).toFixed(1)} ms (${times.length} requests)`);
+      };
+      const first = await get('/api/documents');
+      console.log(`  ${'the list, first request'.padEnd(58)} ${first.ms.toFixed(1)} ms (${JSON.parse(first.body).total} documents)`);
+      const ids = JSON.parse((await get('/api/documents?limit=500&sort=lineItems&dir=desc')).body).documents.map((d) => d.docId);
+      const lists = ['/api/documents', '/api/documents?sort=fiscalYear&dir=desc', '/api/documents?q=海港区', '/api/documents?status=ok&sort=checksError&dir=desc&offset=900',
+        '/api/documents?q=000_&sort=sourceFile', '/api/documents?year=2025&sort=region'];
+      const listTimes = [];
+      for (let round = 0; round < 5; round++) for (const path of lists) listTimes.push((await get(path)).ms);
+      report('the list (sorted, filtered, searched, a page of 100)', listTimes);
+      const pageTimes = [];
+      for (let i = 0; i < 10; i++) pageTimes.push((await get('/')).ms);
+      report('the page itself (index.html)', pageTimes);
+      const docTimes = [];
+      for (let i = 0; i < 30; i++) docTimes.push((await get(`/api/documents/${ids[(i * 17) % ids.length]}`)).ms);
+      report("a document's page: its tables, line items, checks", docTimes);
+      const cold = [];
+      const warm = [];
+      for (let i = 0; i < 5; i++) {
+        const id = ids[(i * 31 + 7) % ids.length];
+        cold.push((await get(`/api/documents/${id}/source`)).ms);
+        warm.push((await get(`/api/documents/${id}/source`)).ms);
+      }
+      report("a document's source map, read again from its file", cold);
+      report("a document's source map, the second time (kept)", warm);
+      const departments = [];
+      for (let i = 0; i < 3; i++) departments.push((await get('/api/departments')).ms);
+      report('the departments (the menus of the charts)', departments);
+      const { regionYears } = JSON.parse((await get('/api/departments')).body);
+      const regions = [];
+      for (let i = 0; i < 5; i++) {
+        const r = regionYears[(i * 29) % regionYears.length];
+        regions.push((await get(`/api/region-year?region=${encodeURIComponent(r.region)}&year=${r.fiscalYear}`)).ms);
+      }
+      report('one year across the departments of a region (a chart)', regions);
+      const { departments: keys } = JSON.parse((await get('/api/departments')).body);
+      const charts = [];
+      for (let i = 0; i < 5; i++) charts.push((await get(`/api/department?key=${encodeURIComponent(keys[(i * 13) % keys.length].departmentKey)}`)).ms);
+      report('one department across years (a chart)', charts);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    if (work) rmSync(work, { recursive: true, force: true });
+  }
+}
 
 /** The real documents of corpus/national, as a user would ingest them. */
 function benchNational() {

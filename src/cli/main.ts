@@ -323,6 +323,33 @@ Example: yusuan trace 000_313ba343419bd952.txt general_budget_expenditure 201030
       }
     },
   },
+  serve: {
+    summary: 'a local web page to review the store: documents, their tables beside their sources, departments',
+    usage: `yusuan serve [--db ${DEFAULT_DB}] [--port 8080] [--host 127.0.0.1]
+
+Serves the review page at http://127.0.0.1:8080/ (open it in a browser):
+the documents with their status and checks; each document's tables beside
+its source (the PDF page, the text lines, the table as published), every
+number shown where it was read; departments across years. The database is
+opened read-only; nothing is fetched from elsewhere. Stop it with Ctrl-C.`,
+    options: { ...dbOption, port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } },
+    async run(values) {
+      const port = wholeNumber(values.port, '--port', 0);
+      if (port > 65535) throw new UsageError('--port takes a whole number from 0 to 65535');
+      openExisting(String(values.db)).close();
+      const { serve } = await import('../serve/server.js');
+      const { app, url } = await serve({ db: String(values.db), host: String(values.host), port }).catch((e: Error) => {
+        throw new UsageError(`cannot serve on ${values.host}:${port}: ${e.message}`);
+      });
+      process.stdout.write(`yusuan serve: ${url} (the store ${values.db}, read-only; Ctrl-C stops)\n`);
+      await new Promise<void>((done) => {
+        const stop = () => void app.close().then(done);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      return 0;
+    },
+  },
 };
 
 interface DocumentValidation {
