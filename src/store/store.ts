@@ -274,8 +274,8 @@ export class Store {
     return this.statements.stored.get(docId) as { status: string; pipelineVersion: string } | undefined;
   }
 
-  /** Replaces whatever was stored for the document, in one transaction. */
-  write(rows: DocumentRows): void {
+  /** Replaces whatever was stored for the document, in one transaction. `ingestedAt`: now, but for a document copied from another store (merge). */
+  write(rows: DocumentRows, ingestedAt = new Date().toISOString()): void {
     const s = this.statements;
     // IMMEDIATE: it reads before it writes, and a deferred transaction that has read cannot wait for another writer
     this.db
@@ -286,7 +286,7 @@ export class Store {
           s.deleteDoc.run(old);
         }
         // the document's key is new on every write: its rows go to the end of each table
-        const docKey = s.insertDoc.run(...rows.document, new Date().toISOString()).lastInsertRowid;
+        const docKey = s.insertDoc.run(...rows.document, ingestedAt).lastInsertRowid;
         for (const child of this.children) child.insert.insert(rows.children[child.table.name], docKey);
       })
       .immediate();
