@@ -7,6 +7,10 @@ import { migrateSchema, OLDEST_MIGRATABLE } from './migrate.js';
 import { CHILD_TABLES, DOCUMENT_COLUMNS, type DocumentRows } from './rows.js';
 import { DDL, SCHEMA_VERSION } from './schema.js';
 
+// SQLite takes URI filenames (`file:…?immutable=1`, for readers below) only when told so before its
+// first database is opened; better-sqlite3 tells it from the environment, when it loads
+process.env.SQLITE_USE_URI ??= '1';
+
 /** A store that cannot be opened, and why, in words for the user. */
 export class StoreError extends Error {}
 
