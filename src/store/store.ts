@@ -134,6 +134,8 @@ function openWriter(path: string, migrate: boolean): { db: Database.Database; mi
       .immediate();
     return { db, migratedFrom };
   } catch (e) {
+    // a store that could not be opened (an upgrade failed, rolled back) is left as it was, in its journal mode too
+    if (db.open && !db.memory) leaveWal(db);
     db.close();
     if ((e as { code?: string }).code === 'SQLITE_NOTADB') throw notSqlite(path);
     throw e;
