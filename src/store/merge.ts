@@ -230,7 +230,11 @@ export function mergeStores(sources: string[], target: string): MergeSummary {
               continue;
             }
             const { rows, ingestedAt, counts } = reader.read(doc.docKey);
-            into.write(rows, ingestedAt);
+            try {
+              into.write(rows, ingestedAt);
+            } catch (e) {
+              throw new MergeError(`merge: ${sources[i]}: the document ${doc.docId} could not be copied (${(e as Error).message})`);
+            }
             for (const [table, n] of Object.entries(counts)) summary.rows[table] = (summary.rows[table] ?? 0) + n;
             one.copied++;
             if (there) one.replaced++;
