@@ -244,11 +244,12 @@ changes nothing.`,
     async run(values, positionals) {
       if (positionals.length === 0 || values.db === undefined) throw new UsageError('merge takes the databases to join and --db OUT');
       let summary;
+      const existed = existsSync(String(values.db));
       try {
         summary = mergeStores(positionals, String(values.db));
       } catch (e) {
         if (!(e instanceof MergeError)) throw e;
-        process.stderr.write(`yusuan ${e.message}; ${values.db} was left as it was\n`);
+        process.stderr.write(`yusuan ${e.message}; ${existed ? `${values.db} was left as it was` : 'nothing was written'}\n`);
         return 1;
       }
       for (const source of summary.sources) {
