@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listFiles } from '../src/ingest.js';
 import { DATASETS, datasetCsv } from '../src/store/datasets.js';
 import { inShard, mergeStores, parseShard } from '../src/store/merge.js';
+import { SCHEMA_VERSION } from '../src/store/schema.js';
 import { Store } from '../src/store/store.js';
 import { ingestInto, query, ROOT, SEEDS, tempDb, tempDir } from './helpers/run.js';
 
@@ -113,9 +115,8 @@ describe('mergeStores', () => {
     const first = snapshot(target);
     const ingestedAt = query(target, 'SELECT doc_id, ingested_at FROM documents ORDER BY doc_id');
     const again = mergeStores(shardDbs, target);
-    const ok = query<{ n: number }>(target, "SELECT count(*) AS n FROM documents WHERE status = 'ok'")[0].n;
-    expect(again.skipped).toBe(ok);
-    expect(again.copied).toBe(files.length - ok); // failed documents are replaced by themselves
+    expect(again.skipped).toBe(files.length);
+    expect(again.copied).toBe(0); // failed documents too: the same version, no better status
     expect(snapshot(target)).toEqual(first);
     expect(query(target, 'SELECT doc_id, ingested_at FROM documents ORDER BY doc_id')).toEqual(ingestedAt);
   });
@@ -135,27 +136,114 @@ describe('mergeStores', () => {
     expect(snapshot(target)).toEqual(expected);
   });
 
-  it('brings along a table a newer source has and the target lacks', () => {
-    const source = tempDb();
-    const store = Store.open(source);
-    store.db.exec(`ATTACH DATABASE '${shardDbs[0].replace(/'/g, "''")}' AS s`);
-    for (const t of ['documents', 'budget_tables', 'items', 'messages', 'check_problems', 'check_passes', 'facts']) store.db.exec(`INSERT INTO main.${t} SELECT * FROM s.${t}`);
-    store.db.exec('DETACH DATABASE s');
-    store.db.exec('CREATE TABLE notes (doc_key INTEGER NOT NULL, seq INTEGER NOT NULL, note TEXT NOT NULL, PRIMARY KEY (doc_key, seq))');
-    store.db.exec("INSERT INTO notes SELECT doc_key, 0, 'checked by hand' FROM documents");
-    const docs = (store.db.prepare('SELECT count(*) AS n FROM documents').get() as { n: number }).n;
-    store.close();
-    const target = join(tempDir(), 'merged.sqlite');
-    mergeStores([source], target);
-    expect(query(target, 'SELECT count(*) AS n FROM notes')[0]).toEqual({ n: docs });
+  it("runs nothing of a crafted source's schema: ATTACH and DROP in a table's SQL are not executed, the table is left out", () => {
+    const dir = tempDir();
+    const source = join(dir, 'crafted.sqlite');
+    copyFileSync(shardDbs[0], source);
+    const attached = join(dir, 'attached.sqlite');
+    const conn = new Database(source);
+    conn.exec('CREATE TABLE notes (doc_key INTEGER NOT NULL, note TEXT)');
+    conn.exec("INSERT INTO notes SELECT doc_key, 'x' FROM documents");
+    conn.unsafeMode(true); // writable_schema needs it: better-sqlite3 is defensive otherwise
+    conn.pragma('writable_schema = ON');
+    const evil = `CREATE TABLE notes (doc_key INTEGER NOT NULL, note TEXT); ATTACH DATABASE '${attached.replace(/'/g, "''")}' AS a; CREATE TABLE a.pwned (x); DROP TABLE main.meta`;
+    conn.prepare("UPDATE sqlite_master SET sql = ? WHERE name = 'notes'").run(evil);
+    conn.pragma('writable_schema = OFF');
+    conn.close();
+    const docs = query<{ n: number }>(shardDbs[0], 'SELECT count(*) AS n FROM documents')[0].n;
+
+    const target = join(dir, 'merged.sqlite');
+    const summary = mergeStores([source], target);
+    expect(summary.copied).toBe(docs);
+    expect(existsSync(attached)).toBe(false);
+    expect(query(target, "SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: String(SCHEMA_VERSION) }]);
+    expect(query(target, "SELECT name FROM sqlite_master WHERE name IN ('notes', 'pwned')")).toEqual([]);
   });
 
-  it('refuses a source made with another schema version', () => {
-    const source = tempDb();
-    const store = Store.open(source);
-    store.db.prepare("UPDATE meta SET value = '0' WHERE key = 'schema_version'").run();
-    store.close();
-    expect(() => mergeStores([source], join(tempDir(), 'out.sqlite'))).toThrow(/another version of yusuan \(schema 0/);
+  it('keeps of each document the record of the newest pipeline version, and ok over failed at the same', () => {
+    const dir = tempDir();
+    const docId = query<{ doc_id: string }>(shardDbs[0], "SELECT doc_id FROM documents WHERE status = 'ok' ORDER BY doc_id LIMIT 1")[0].doc_id;
+    /** A copy of the first shard in which the document is stored as failed by the given pipeline version. */
+    const failedBy = (name: string, version: string) => {
+      const path = join(dir, name);
+      copyFileSync(shardDbs[0], path);
+      const conn = new Database(path);
+      const key = conn.prepare('SELECT doc_key FROM documents WHERE doc_id = ?').pluck().get(docId);
+      for (const t of ['budget_tables', 'items', 'check_problems', 'check_passes', 'facts']) conn.prepare(`DELETE FROM ${t} WHERE doc_key = ?`).run(key);
+      conn.prepare("UPDATE documents SET status = 'failed', error = 'broken', pipeline_version = ? WHERE doc_key = ?").run(version, key);
+      conn.close();
+      return path;
+    };
+    const stored = (db: string) =>
+      query(db, 'SELECT status, pipeline_version, (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) > 0 AS has_items FROM documents d WHERE doc_id = ?', docId)[0];
+    const version = query<{ v: string }>(shardDbs[0], 'SELECT pipeline_version AS v FROM documents WHERE doc_id = ?', docId)[0].v;
+    expect(version).toBe('0.2.0');
+
+    for (const order of [[0, 1], [1, 0]]) {
+      // an older failed record does not replace a newer ok one, whichever comes first
+      const older = join(dir, `older-${order.join('')}.sqlite`);
+      const withOld = [shardDbs[0], failedBy(`old-${order.join('')}.sqlite`, '0.1.9')];
+      mergeStores(order.map((i) => withOld[i]), older);
+      expect(stored(older)).toEqual({ status: 'ok', pipeline_version: '0.2.0', has_items: 1 });
+      // at the same version, ok wins over failed, whichever comes first
+      const same = join(dir, `same-${order.join('')}.sqlite`);
+      const withSame = [shardDbs[0], failedBy(`same-source-${order.join('')}.sqlite`, '0.2.0')];
+      mergeStores(order.map((i) => withSame[i]), same);
+      expect(stored(same)).toEqual({ status: 'ok', pipeline_version: '0.2.0', has_items: 1 });
+    }
+    // a newer record replaces an older one, even a failed one an ok one; 0.10 is newer than 0.2
+    const newer = join(dir, 'newer.sqlite');
+    mergeStores([shardDbs[0], failedBy('newer-source.sqlite', '0.10.0')], newer);
+    expect(stored(newer)).toEqual({ status: 'failed', pipeline_version: '0.10.0', has_items: 0 });
+  });
+
+  it('is all or nothing: a merge failing half-way leaves its target as it was, and makes none where there was none', () => {
+    const dir = tempDir();
+    // a source whose last document cannot be written to the target (a table status the schema does not allow)
+    const bad = join(dir, 'bad.sqlite');
+    copyFileSync(shardDbs[1], bad);
+    const conn = new Database(bad);
+    conn.unsafeMode(true); // writable_schema needs it: better-sqlite3 is defensive otherwise
+    conn.pragma('writable_schema = ON');
+    const sql = conn.prepare("SELECT sql FROM sqlite_master WHERE name = 'budget_tables'").pluck().get() as string;
+    const loose = sql.replace(/CHECK \(status IN \([^)]*\)\)/, '');
+    expect(loose).not.toBe(sql);
+    conn.prepare("UPDATE sqlite_master SET sql = ? WHERE name = 'budget_tables'").run(loose);
+    conn.pragma('writable_schema = OFF');
+    conn.close();
+    const reopened = new Database(bad);
+    reopened.exec("UPDATE budget_tables SET status = 'lost' WHERE doc_key = (SELECT max(doc_key) FROM documents WHERE status = 'ok')");
+    reopened.close();
+
+    const existing = join(dir, 'existing.sqlite');
+    mergeStores([shardDbs[2]], existing);
+    const before = snapshot(existing);
+    expect(() => mergeStores([shardDbs[0], bad], existing)).toThrow(/CHECK constraint failed/);
+    expect(snapshot(existing)).toEqual(before);
+
+    const fresh = join(dir, 'fresh.sqlite');
+    expect(() => mergeStores([shardDbs[0], bad], fresh)).toThrow(/CHECK constraint failed/);
+    expect(readdirSync(dir).filter((f) => f.startsWith('fresh'))).toEqual([]);
+  });
+
+  it('refuses a source of an older schema with the command that upgrades it, before writing anything', () => {
+    const dir = tempDir();
+    const source = join(dir, 'old.sqlite');
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'store-v6', 'seeds-v6.sqlite'), source);
+    const target = join(dir, 'out.sqlite');
+    expect(() => mergeStores([shardDbs[0], source], target)).toThrow(
+      `merge: ${source} is a store of schema 6, and this yusuan reads schema ${SCHEMA_VERSION}: upgrade it with \`yusuan migrate --db ${source}\``,
+    );
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('refuses a source made by a newer yusuan', () => {
+    const source = join(tempDir(), 'newer.sqlite');
+    copyFileSync(shardDbs[0], source);
+    const conn = new Database(source);
+    conn.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
+    conn.close();
+    expect(() => mergeStores([source], join(tempDir(), 'out.sqlite'))).toThrow(/made by a newer yusuan \(schema 99/);
   });
 
   it('refuses a source that does not exist, without creating it', () => {

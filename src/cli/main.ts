@@ -1,14 +1,15 @@
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ingest, type FileOutcome, type IngestSummary } from '../ingest.js';
 import { writeDataPackage } from '../store/datapackage.js';
-import { mergeStores, parseShard } from '../store/merge.js';
+import { MergeError, mergeStores, parseShard } from '../store/merge.js';
 import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
-import { Store } from '../store/store.js';
+import { SCHEMA_VERSION } from '../store/schema.js';
+import { Store, StoreError } from '../store/store.js';
 import { trace, tracePng, TraceError } from '../trace.js';
 import { alignedTable, progressReporter } from './format.js';
 
@@ -120,9 +121,17 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
       } catch (e) {
         throw new UsageError(`--shard: ${(e as Error).message}`);
       }
-      const summary = await ingest(positionals, {
-        db, workers, timeLimitMs, manifest, shard, force: Boolean(values.force), outcomes: 'notable', onProgress: progressReporter(),
-      });
+      let summary;
+      try {
+        summary = await ingest(positionals, {
+          db, workers, timeLimitMs, manifest, shard, force: Boolean(values.force), outcomes: 'notable', onProgress: progressReporter(),
+        });
+      } catch (e) {
+        // the database is not one to write into (another program's, a newer yusuan's): nothing was read or written
+        if (!(e instanceof StoreError)) throw e;
+        process.stderr.write(`yusuan ingest: ${e.message}\n`);
+        return 2;
+      }
       printSummary(summary, db);
       return summary.failed > 0 ? 1 : 0;
     },
@@ -193,13 +202,18 @@ Trino); amounts are DECIMAL(18,2).`,
   },
   query: {
     summary: 'run a read-only SQL query over the store',
-    usage: `yusuan query [--db ${DEFAULT_DB}] [--csv] "<SQL>"
+    usage: `yusuan query [--db ${DEFAULT_DB}] [--csv] [--timeout 30] [--max-rows 1000] "<SQL>"
 
-The database is opened read-only. Prints an aligned table, or CSV with --csv.
+The database is opened read-only. Prints an aligned table of at most
+--max-rows rows (default 1000), or CSV with --csv (all rows). A query
+running longer than --timeout seconds (default 30) is stopped.
 Example: yusuan query "SELECT table_kind, count(*) FROM line_items GROUP BY 1"`,
-    options: { ...dbOption, csv: { type: 'boolean', default: false } },
+    options: { ...dbOption, csv: { type: 'boolean', default: false }, timeout: { type: 'string', default: '30' }, 'max-rows': { type: 'string', default: '1000' } },
     async run(values, positionals) {
       if (positionals.length !== 1) throw new UsageError('query takes one SQL statement (quote it)');
+      const timeoutMs = wholeNumber(values.timeout, '--timeout', 1) * 1000;
+      const maxRows = wholeNumber(values['max-rows'], '--max-rows', 1);
+      // the statement is checked here, where a mistake is a usage error; it runs in a process of its own (query.ts)
       const store = openExisting(String(values.db));
       try {
         let statement;
@@ -209,35 +223,65 @@ Example: yusuan query "SELECT table_kind, count(*) FROM line_items GROUP BY 1"`,
           throw new UsageError(`the SQL is not valid: ${(e as Error).message}`);
         }
         if (!statement.reader) throw new UsageError('query only reads: use a SELECT (or WITH … SELECT) statement');
-        const columns = statement.columns().map((c) => c.name);
-        const rows = statement.raw(true).all() as unknown[][];
-        if (values.csv) {
-          const { csvLine } = await import('../store/csv.js');
-          process.stdout.write(csvLine(columns) + rows.map(csvLine).join(''));
-        } else {
-          process.stdout.write(`${alignedTable(columns, rows)}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
-        }
       } finally {
         store.close();
       }
-      return 0;
+      const { runQueryWithin } = await import('../store/query.js');
+      return runQueryWithin({ db: String(values.db), sql: positionals[0], csv: Boolean(values.csv), maxRows, timeoutMs });
     },
   },
   merge: {
     summary: 'join databases (of sharded ingests) into one',
     usage: `yusuan merge <db>... --db OUT
 
-Copies every document of each database into OUT, each in one transaction.
-Idempotent: a document already in OUT (read by the same pipeline version)
-is left as it is.`,
+Copies every document of each database into OUT, all in one transaction:
+a merge that fails leaves OUT as it was. Only the data of the tables this
+version of yusuan writes is copied, from databases of its schema version.
+Of a document in several, the record of the newest pipeline version is
+kept (at the same version: ok, then partial, then failed). Merging again
+changes nothing.`,
     options: { db: { type: 'string' } },
     async run(values, positionals) {
       if (positionals.length === 0 || values.db === undefined) throw new UsageError('merge takes the databases to join and --db OUT');
-      const summary = mergeStores(positionals, String(values.db));
+      let summary;
+      const existed = existsSync(String(values.db));
+      try {
+        summary = mergeStores(positionals, String(values.db));
+      } catch (e) {
+        if (!(e instanceof MergeError)) throw e;
+        process.stderr.write(`yusuan ${e.message}; ${existed ? `${values.db} was left as it was` : 'nothing was written'}\n`);
+        return 1;
+      }
       for (const source of summary.sources) {
         process.stdout.write(`${source.path}: ${source.documents} document(s), ${source.copied} copied (${source.replaced} replacing), ${source.skipped} already there\n`);
       }
       process.stdout.write(`${summary.target}: ${summary.copied} document(s) copied, ${summary.skipped} already there\n`);
+      return 0;
+    },
+  },
+  migrate: {
+    summary: 'upgrade a database made by an older yusuan to this version\'s schema',
+    usage: `yusuan migrate [--db ${DEFAULT_DB}]
+
+Upgrades the database in place, in one transaction, from the rows it holds
+(the sources are not read again). \`yusuan ingest\` into it does the same.
+Documents keep the pipeline version that read them: an ingest of their
+sources reads them again with this one.`,
+    options: { ...dbOption },
+    async run(values) {
+      const path = String(values.db);
+      if (!existsSync(path)) throw new UsageError(`${path} does not exist; give --db`);
+      let store;
+      try {
+        store = Store.open(path);
+      } catch (e) {
+        if (!(e instanceof StoreError)) throw e;
+        process.stderr.write(`yusuan migrate: ${e.message}\n`);
+        return 1;
+      }
+      const from = store.migratedFrom;
+      store.close();
+      process.stdout.write(from === undefined ? `${path} is already at schema ${SCHEMA_VERSION}\n` : `${path}: upgraded from schema ${from} to ${SCHEMA_VERSION}\n`);
       return 0;
     },
   },
@@ -443,6 +487,8 @@ function openExisting(path: string): Store {
   try {
     return Store.open(path, { readonly: true });
   } catch (e) {
+    // a store there that cannot be read says why and what to do (e.g. `yusuan migrate`)
+    if (e instanceof StoreError && existsSync(path)) throw new UsageError(`cannot open the database ${path}: ${e.message}`);
     throw new UsageError(`cannot open the database ${path}: ${(e as Error).message}. Run \`yusuan ingest\` first, or give --db.`);
   }
 }

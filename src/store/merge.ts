@@ -1,7 +1,7 @@
-import { existsSync, realpathSync } from 'node:fs';
-import Database from 'better-sqlite3';
-import { SCHEMA_VERSION } from './schema.js';
-import { Store } from './store.js';
+import { existsSync, realpathSync, rmSync, statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { CHILD_TABLES, DOCUMENT_COLUMNS, STATUS_COLUMN, type DocumentRows } from './rows.js';
+import { Store, StoreError } from './store.js';
 
 /**
  * Sharding a corpus over several machines (or processes) and merging their
@@ -47,7 +47,7 @@ export interface MergeSourceSummary {
   copied: number;
   /** Of the copied, those that replaced a document already in the target. */
   replaced: number;
-  /** Already in the target, read (ok or partial) by the same pipeline version: left as they were. */
+  /** Already in the target as of a newer pipeline version, or of the same with as good a status: left as they were. */
   skipped: number;
 }
 
@@ -63,27 +63,48 @@ export interface MergeSummary {
   elapsedMs: number;
 }
 
+/** A merge that cannot be done; nothing was written. */
+export class MergeError extends Error {}
+
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-interface TableInfo {
-  name: string;
-  sql: string;
-  columns: string[];
+/** The tables a merge copies, with the columns it copies: those this version of yusuan writes, and no others. */
+const KNOWN_TABLES: { name: string; columns: string[] }[] = [
+  { name: 'documents', columns: [...DOCUMENT_COLUMNS, 'ingested_at'] },
+  ...CHILD_TABLES.map((t) => ({ name: t.name, columns: ['doc_key', ...t.columns] })),
+];
+
+/**
+ * A pipeline version as numbers ('0.10.2' → [0, 10, 2]), to compare; a
+ * part that is no number (a pre-release, '0.0.0-old') counts as below any.
+ */
+function versionParts(version: string): number[] {
+  return version.split(/[.+-]/).map((part) => (/^\d+$/.test(part) ? Number(part) : -1));
 }
 
-/** The tables of a schema ('main' or an attached one) with their columns. */
-function tablesOf(db: Database.Database, schema: string): TableInfo[] {
-  const tables = db
-    .prepare(`SELECT name, sql FROM ${quote(schema)}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-    .all() as { name: string; sql: string }[];
-  return tables.map((t) => ({
-    ...t,
-    columns: (db.prepare(`SELECT name FROM pragma_table_info(?, ?)`).all(t.name, schema) as { name: string }[]).map((c) => c.name),
-  }));
+export function compareVersions(a: string, b: string): number {
+  const x = versionParts(a);
+  const y = versionParts(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
 }
 
-/** The tables holding rows per document: those with a doc_key column, besides documents itself. */
-const childTables = (tables: TableInfo[]) => tables.filter((t) => t.name !== 'documents' && t.columns.includes('doc_key'));
+const STATUS_RANK: Record<string, number> = { failed: 0, partial: 1, ok: 2 };
+
+/**
+ * Whether a document's record from a source should replace the target's:
+ * the newer pipeline version wins; at the same version, ok over partial
+ * over failed; otherwise the target's stays (so merging again is a no-op).
+ */
+export function replaces(source: { status: string; pipelineVersion: string }, target: { status: string; pipelineVersion: string } | undefined): boolean {
+  if (!target) return true;
+  const byVersion = compareVersions(source.pipelineVersion, target.pipelineVersion);
+  if (byVersion !== 0) return byVersion > 0;
+  return (STATUS_RANK[source.status] ?? -1) > (STATUS_RANK[target.status] ?? -1);
+}
 
 const samePath = (a: string, b: string) => {
   try {
@@ -94,33 +115,142 @@ const samePath = (a: string, b: string) => {
 };
 
 /**
- * Copies every document of each source store into the target (created when
- * missing), with all its rows in every table keyed by doc_key — tables the
- * target lacks are created as the source has them. A copied document gets a
- * doc_key of the target. Each document is written in one transaction. A
- * document already in the target, read (ok or partial) by the same pipeline
- * version, is left as it is; otherwise it is replaced. Merging again is a no-op.
+ * A source store opened to read its rows: read-only, checked to be a store
+ * of this schema version, whose known tables are tables (not views) with
+ * every column the merge copies. Nothing of its schema's text is run.
+ */
+function openSource(path: string): Store {
+  let store: Store;
+  try {
+    store = Store.open(path, { readonly: true });
+  } catch (e) {
+    throw new MergeError(`merge: ${e instanceof StoreError ? e.message : `${path} cannot be read: ${(e as Error).message}`}`);
+  }
+  try {
+    for (const table of KNOWN_TABLES) {
+      const entry = store.db.prepare('SELECT type, sql FROM sqlite_master WHERE name = ?').get(table.name) as { type: string; sql: string | null } | undefined;
+      if (!entry || entry.type !== 'table' || /^\s*CREATE\s+VIRTUAL/i.test(entry.sql ?? '')) {
+        throw new MergeError(`merge: ${path} is not a sound yusuan store: its ${table.name} is ${entry ? `a ${entry.type}` : 'missing'}, not a table`);
+      }
+      const columns = new Set((store.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table.name) as string[]));
+      const missing = table.columns.filter((c) => !columns.has(c));
+      if (missing.length > 0) throw new MergeError(`merge: ${path} is not a sound yusuan store: its table ${table.name} lacks ${missing.join(', ')}`);
+    }
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  return store;
+}
+
+/** Reads a source's documents as the rows the store writes (rows.ts), amounts as exact integers. */
+class SourceRows {
+  private readonly document: Database.Statement;
+  private readonly children: { name: string; width: number; statement: Database.Statement }[];
+
+  constructor(readonly db: Database.Database) {
+    const [documents, ...children] = KNOWN_TABLES;
+    this.document = db.prepare(`SELECT ${documents.columns.map(quote).join(', ')} FROM documents WHERE doc_key = ?`).raw(true).safeIntegers(true);
+    this.children = children.map((t) => ({
+      name: t.name,
+      width: t.columns.length,
+      statement: db.prepare(`SELECT ${t.columns.map(quote).join(', ')} FROM ${quote(t.name)} WHERE doc_key = ?`).raw(true).safeIntegers(true),
+    }));
+  }
+
+  list(): { docKey: bigint; docId: string; status: string; pipelineVersion: string }[] {
+    return this.db
+      .prepare('SELECT doc_key AS docKey, doc_id AS docId, status, pipeline_version AS pipelineVersion FROM documents ORDER BY doc_id')
+      .safeIntegers(true)
+      .all() as { docKey: bigint; docId: string; status: string; pipelineVersion: string }[];
+  }
+
+  /** The document's rows, and when it was ingested; with the number of rows per table. */
+  read(docKey: bigint): { rows: DocumentRows; ingestedAt: string; counts: Record<string, number> } {
+    const values = this.document.get(docKey) as unknown[];
+    const ingestedAt = String(values.pop());
+    const children: Record<string, unknown[]> = {};
+    const counts: Record<string, number> = { documents: 1 };
+    for (const child of this.children) {
+      const rows = child.statement.all(docKey) as unknown[][];
+      children[child.name] = rows.flat();
+      counts[child.name] = rows.length;
+    }
+    const status = String(values[STATUS_COLUMN]) as DocumentRows['outcome']['status'];
+    return {
+      rows: { docId: String(values[0]), document: values, children, outcome: { status, error: '', tables: 0, lineItems: 0, warnings: 0 } },
+      ingestedAt,
+      counts,
+    };
+  }
+}
+
+/**
+ * Copies the documents of each source store into the target (created when
+ * missing), all or nothing: in one transaction, so that a merge that fails
+ * leaves the target as it was (and no target, if there was none). It reads
+ * data, never SQL: only the tables and columns this version writes, from
+ * sources of this schema version; another table of a source is left out. A
+ * copied document gets a doc_key of the target and keeps its ingested_at.
+ * For each document the record of the newest pipeline version is kept, and
+ * at the same version ok over partial over failed (see `replaces`); merging
+ * again is a no-op.
  */
 export function mergeStores(sources: string[], target: string): MergeSummary {
   const started = performance.now();
   for (const source of sources) {
-    if (!existsSync(source)) throw new Error(`merge: the store ${source} does not exist`);
-    if (existsSync(target) && samePath(source, target)) throw new Error(`merge: ${source} is the target itself`);
+    if (!existsSync(source)) throw new MergeError(`merge: the store ${source} does not exist`);
+    if (existsSync(target) && samePath(source, target)) throw new MergeError(`merge: ${source} is the target itself`);
   }
-  const store = Store.open(target, { backgroundCheckpoints: true });
-  const db = store.db;
-  const summary: MergeSummary = { target, sources: [], documents: 0, copied: 0, replaced: 0, skipped: 0, rows: {}, elapsedMs: 0 };
+  // every source is checked before anything is written
+  const opened: Store[] = [];
   try {
-    for (const source of sources) {
-      db.prepare(`ATTACH DATABASE ? AS src`).run(source);
-      try {
-        summary.sources.push(mergeOne(db, source, summary.rows, () => store.committed()));
-      } finally {
-        db.prepare('DETACH DATABASE src').run();
-      }
-    }
+    for (const source of sources) opened.push(openSource(source));
+  } catch (e) {
+    for (const s of opened) s.close();
+    throw e;
+  }
+  const created = !existsSync(target) || statSync(target).size === 0;
+  const summary: MergeSummary = { target, sources: [], documents: 0, copied: 0, replaced: 0, skipped: 0, rows: {}, elapsedMs: 0 };
+  let store: Store | undefined;
+  try {
+    store = Store.open(target);
+    const into = store;
+    const existing = into.db.prepare('SELECT status, pipeline_version AS pipelineVersion FROM documents WHERE doc_id = ?');
+    into.db
+      .transaction(() => {
+        for (const [i, source] of opened.entries()) {
+          const reader = new SourceRows(source.db);
+          const one: MergeSourceSummary = { path: sources[i], documents: 0, copied: 0, replaced: 0, skipped: 0 };
+          for (const doc of reader.list()) {
+            one.documents++;
+            const there = existing.get(doc.docId) as { status: string; pipelineVersion: string } | undefined;
+            if (!replaces(doc, there)) {
+              one.skipped++;
+              continue;
+            }
+            const { rows, ingestedAt, counts } = reader.read(doc.docKey);
+            try {
+              into.write(rows, ingestedAt);
+            } catch (e) {
+              throw new MergeError(`merge: ${sources[i]}: the document ${doc.docId} could not be copied (${(e as Error).message})`);
+            }
+            for (const [table, n] of Object.entries(counts)) summary.rows[table] = (summary.rows[table] ?? 0) + n;
+            one.copied++;
+            if (there) one.replaced++;
+          }
+          summary.sources.push(one);
+        }
+      })
+      .immediate();
+  } catch (e) {
+    store?.close();
+    store = undefined;
+    if (created) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${target}${suffix}`, { force: true });
+    throw e instanceof StoreError ? new MergeError(`merge: ${e.message}`) : e;
   } finally {
-    store.close();
+    store?.close();
+    for (const s of opened) s.close();
   }
   for (const s of summary.sources) {
     summary.documents += s.documents;
@@ -129,67 +259,5 @@ export function mergeStores(sources: string[], target: string): MergeSummary {
     summary.skipped += s.skipped;
   }
   summary.elapsedMs = performance.now() - started;
-  return summary;
-}
-
-function mergeOne(db: Database.Database, source: string, rows: Record<string, number>, committed: () => void): MergeSourceSummary {
-  const sourceTables = tablesOf(db, 'src');
-  const sourceDocuments = sourceTables.find((t) => t.name === 'documents');
-  if (!sourceDocuments) throw new Error(`merge: ${source} is not a yusuan store (it has no documents table)`);
-  const version = (db.prepare(`SELECT value FROM src.meta WHERE key = 'schema_version'`).get() as { value: string } | undefined)?.value;
-  if (version !== String(SCHEMA_VERSION)) {
-    throw new Error(`merge: ${source} was made by another version of yusuan (schema ${version ?? 'unknown'}, this one writes ${SCHEMA_VERSION}); ingest it again with this version`);
-  }
-
-  // tables a newer source has and the target lacks come along, as the source defines them
-  const targetNames = new Set(tablesOf(db, 'main').map((t) => t.name));
-  for (const t of childTables(sourceTables)) if (!targetNames.has(t.name)) db.exec(t.sql);
-  const targetTables = new Map(tablesOf(db, 'main').map((t) => [t.name, t]));
-  /** The columns both have, but doc_key: the target gives its own. */
-  const shared = (t: TableInfo) => {
-    const target = new Set(targetTables.get(t.name)!.columns);
-    return t.columns.filter((c) => c !== 'doc_key' && target.has(c)).map(quote).join(', ');
-  };
-
-  const deletes = childTables([...targetTables.values()]).map((t) => db.prepare(`DELETE FROM main.${quote(t.name)} WHERE doc_key = ?`));
-  const deleteDocument = db.prepare('DELETE FROM main.documents WHERE doc_key = ?');
-  const documentColumns = shared(sourceDocuments);
-  const copyDocumentRow = db.prepare(`INSERT INTO main.documents (${documentColumns}) SELECT ${documentColumns} FROM src.documents WHERE doc_key = ?`);
-  const copies = childTables(sourceTables).map((t) => {
-    const cols = shared(t);
-    return {
-      name: t.name,
-      statement: db.prepare(`INSERT INTO main.${quote(t.name)} (doc_key, ${cols}) SELECT ?, ${cols} FROM src.${quote(t.name)} WHERE doc_key = ?`),
-    };
-  });
-  const existing = db.prepare('SELECT doc_key AS docKey, status, pipeline_version AS pipelineVersion FROM main.documents WHERE doc_id = ?');
-  const copyDocument = db.transaction((sourceKey: number, oldKey: number | undefined) => {
-    if (oldKey !== undefined) {
-      for (const d of deletes) d.run(oldKey);
-      deleteDocument.run(oldKey);
-    }
-    const docKey = copyDocumentRow.run(sourceKey).lastInsertRowid;
-    rows.documents = (rows.documents ?? 0) + 1;
-    for (const c of copies) rows[c.name] = (rows[c.name] ?? 0) + c.statement.run(docKey, sourceKey).changes;
-  });
-
-  const summary: MergeSourceSummary = { path: source, documents: 0, copied: 0, replaced: 0, skipped: 0 };
-  const documents = db.prepare('SELECT doc_key AS docKey, doc_id AS docId, pipeline_version AS pipelineVersion FROM src.documents ORDER BY doc_id').all() as {
-    docKey: number;
-    docId: string;
-    pipelineVersion: string;
-  }[];
-  for (const doc of documents) {
-    summary.documents++;
-    const there = existing.get(doc.docId) as { docKey: number; status: string; pipelineVersion: string } | undefined;
-    if ((there?.status === 'ok' || there?.status === 'partial') && there.pipelineVersion === doc.pipelineVersion) {
-      summary.skipped++;
-      continue;
-    }
-    copyDocument(doc.docKey, there?.docKey);
-    committed();
-    summary.copied++;
-    if (there) summary.replaced++;
-  }
   return summary;
 }
