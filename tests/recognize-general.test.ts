@@ -209,3 +209,99 @@ describe('narrative figures', () => {
     ]);
   });
 });
+
+describe('final accounts (决算): the actual is the figure, the budget beside it a comparison', () => {
+  it('names a final account’s budget columns apart from its actual', () => {
+    expect(measureOfPath(['决算数', '合计'], 'three_public', 'expenditure', 2024, 'final')).toBe('total');
+    expect(measureOfPath(['预算数', '合计'], 'three_public', 'expenditure', 2024, 'final')).toBe('total_budgeted');
+    expect(measureOfPath(['全年预算数'], 'general_budget_expenditure', 'expenditure', 2024, 'final')).toBe('total_budgeted');
+    expect(measureOfPath(['调整预算数'], 'general_budget_expenditure', 'expenditure', 2024, 'final')).toBe('total_budgeted');
+    expect(measureOfPath(['年初预算数', '基本支出'], 'general_budget_expenditure', 'expenditure', 2024, 'final')).toBe('basic_initial_budgeted');
+    expect(measureOfPath(['上年决算数'], 'expenditure', 'expenditure', 2024, 'final')).toBe('total_prior_actual');
+    expect(measureOfPath(['2023年'], 'expenditure', 'expenditure', 2024, 'final')).toBe('total_prior_actual');
+    // 一般公共预算 names a fund, not the budget figure
+    expect(measureOfPath(['一般公共预算财政拨款'], 'fiscal_summary', 'expenditure', 2024, 'final')).toBe('general_budget');
+    // in a budget, 预算数 is the year's own amount
+    expect(measureOfPath(['预算数', '合计'], 'three_public', 'expenditure', 2024, 'budget')).toBe('total');
+    expect(periodSuffix('2024年预算数', 2024, 'final')).toBe('_budgeted');
+    expect(periodSuffix('2024年决算数', 2024, 'final')).toBe('');
+  });
+
+  // the central template of 部门决算 (财政部's, followed by departments at every level): 公开06表 in three column
+  // groups with one total per group, the last merged over two groups; 公开09表 transposed, 预算数 | 决算数
+  const finalAccount = [
+    '某县民政局2024年度部门决算',
+    '一般公共预算财政拨款基本支出决算表',
+    '金额单位：万元',
+    ['人员经费', '', '', '公用经费', '', '', '', '', ''],
+    ['科目代码', '科目名称', '决算数', '科目代码', '科目名称', '决算数', '科目代码', '科目名称', '决算数'],
+    ['301', '工资福利支出', '80.00', '302', '商品和服务支出', '15.00', '310', '资本性支出', '5.00'],
+    ['303', '对个人和家庭的补助', '20.00', '', '', '', '', '', ''],
+    ['人员经费合计', '', '100.00', '公用经费合计', '', '', '', '', '20.00'],
+    '一般公共预算财政拨款“三公”经费支出决算表',
+    '金额单位：万元',
+    ['预算数', '', '', '', '', '', '决算数', '', '', '', '', ''],
+    ['合计', '因公出国（境）费', '公务用车购置及运行维护费', '', '', '公务接待费', '合计', '因公出国（境）费', '公务用车购置及运行维护费', '', '', '公务接待费'],
+    ['', '', '小计', '公务用车购置费', '公务用车运行维护费', '', '', '', '小计', '公务用车购置费', '公务用车运行维护费', ''],
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'],
+    ['10.00', '2.00', '6.00', '', '6.00', '2.00', '8.01', '1.50', '5.00', '', '5.00', '1.50'],
+  ]
+    .map((l) => (typeof l === 'string' ? l : l.join('\t')))
+    .join('\n');
+
+  it('reads a final account’s tables, the actual as the figure', async () => {
+    const result = await processBytes(new TextEncoder().encode(finalAccount), 'final.txt');
+    expect(result.normalized!.phase).toBe('final');
+    expect(result.recognized!.fiscalYear).toBe(2024);
+    expect(result.tables.map((t) => [t.number, t.status])).toEqual([
+      [6, 'read'],
+      [9, 'read'],
+    ]);
+    const items = (kind: string) => result.normalized!.tables.find((t) => t.kind === kind)!.items.map((i) => [i.label, i.measure, i.amountFen]);
+    // 公用经费合计 stands under the second group's code, its amount in the third group's column: one row
+    expect(items('general_budget_basic_expenditure').filter(([label]) => /合计/.test(String(label)))).toEqual([
+      // 100.00 万元 = 1 000 000 元 = 100 000 000 分
+      ['人员经费合计', 'personnel', 100000000n],
+      ['公用经费合计', 'public', 20000000n],
+    ]);
+    expect(items('three_public').filter(([label]) => label === '合计')).toEqual([
+      ['合计', 'total_budgeted', 10000000n],
+      ['合计', 'total', 8010000n],
+    ]);
+    // 8.01 万元 as printed (a 合计 over the three items only), not 1.50 + 5.00 + 1.50
+    expect(result.headlines.threePublicFen).toBe(8010000n);
+    expect(result.headlines.personnelFen).toBe(100000000n);
+    expect(result.headlines.publicFen).toBe(20000000n);
+  });
+
+  it('reads a budget’s 预算数 as the year’s own amount', async () => {
+    const budget = finalAccount.replace(/决算/g, '预算');
+    const result = await processBytes(new TextEncoder().encode(budget), 'budget.txt');
+    expect(result.normalized!.phase).toBe('budget');
+    // two groups headed alike (预算数 | 预算数): their 合计s differ, so the table cannot be read rather than mixed
+    expect(result.tables.find((t) => t.number === 9)?.status).toBe('unreadable');
+  });
+});
+
+describe('a final account beside the budget of the same year', () => {
+  it('department_years keeps the budget’s figures', async () => {
+    const { ingestInto, query, tempDb } = await import('./helpers/run.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join, dirname } = await import('node:path');
+    const db = tempDb();
+    const table = (title: string, total: string) =>
+      [title, '部门：某县民政局', '金额单位：万元', ['项目', '', '本年支出合计', '基本支出', '项目支出'], ['科目代码', '科目名称', '', '', ''], ['合计', '', total, total, ''], ['208', '社会保障和就业支出', total, total, '']]
+        .map((l) => (typeof l === 'string' ? l : l.join('\t')))
+        .join('\n');
+    const dir = dirname(db);
+    writeFileSync(join(dir, 'budget.txt'), '某县民政局2024年部门预算\n' + table('支出预算表', '10.00'));
+    writeFileSync(join(dir, 'final.txt'), '某县民政局2024年度部门决算\n' + table('支出决算表', '12.00'));
+    await ingestInto(db, [join(dir, 'budget.txt'), join(dir, 'final.txt')]);
+    expect(query(db, 'SELECT source_file, phase, fiscal_year FROM documents_dataset ORDER BY source_file')).toEqual([
+      { source_file: 'budget.txt', phase: 'budget', fiscal_year: 2024 },
+      { source_file: 'final.txt', phase: 'final', fiscal_year: 2024 },
+    ]);
+    // 10.00 万元, the budget's, not the final account's 12.00
+    expect(query(db, 'SELECT source_file, expenditure_total_yuan FROM department_years')).toEqual([{ source_file: 'budget.txt', expenditure_total_yuan: '100000.00' }]);
+  });
+});

@@ -4,7 +4,7 @@ import { isAmountText, knownUnit, parseAmount } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
 import type { UnreadableTable } from '../normalize/line-items.js';
 import { soleNonEmpty, toLines, type Line } from './lines.js';
-import { headerPaths, headerText, KIND_COLUMNS, measureOfPath, readColumn, threePublicItem, withoutThreePublicItem, type ColumnLayout } from './columns.js';
+import { headerPaths, headerText, KIND_COLUMNS, measureOfPath, readColumn, threePublicItem, withoutThreePublicItem, type ColumnLayout, type Phase } from './columns.js';
 import { TABLE_SPECS, type ColumnRole, type Side, type TableKind, type TableSpec } from './kinds.js';
 import { isAnyTableTitle, readTitle, titleParts, type TitleReading } from './titles.js';
 
@@ -48,6 +48,12 @@ export interface RecognizedTable {
 
 export interface RecognizedDocument {
   department?: Department;
+  /**
+   * budget (预算) or final (决算), by what most of its tables' titles say:
+   * in a final account the amounts are the year's actual (决算数), the
+   * budget columns beside them comparisons (`_budgeted`).
+   */
+  phase: Phase;
   fiscalYear?: number;
   fiscalYearRef?: SourceRef;
   tables: RecognizedTable[];
@@ -231,7 +237,7 @@ interface HeaderLayout extends ColumnLayout {
  * amount column); a two-sided table's sides come from its 收入 / 支出
  * parents or, without them, from the second record.
  */
-function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fiscalYear: number | undefined): HeaderLayout | string {
+function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fiscalYear: number | undefined, phase: Phase): HeaderLayout | string {
   const paths = headerPaths(
     headers.map((h) => h.texts.map(compact)),
     width,
@@ -307,7 +313,7 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
     } else {
       // a 小计 with no item above it (长春: 当年预算 / 小计) is the "三公" subtotal of its group
       const item = transposed && !hasLabel ? (threePublicItem(reading.path) ?? (/^(?:小计|合计)$/.test(headerText(reading.path.at(-1) ?? '')) ? '“三公”经费小计' : undefined)) : undefined;
-      const measure = measureOfPath(item ? withoutThreePublicItem(reading.path) : reading.path, spec.kind, side, fiscalYear);
+      const measure = measureOfPath(item ? withoutThreePublicItem(reading.path) : reading.path, spec.kind, side, fiscalYear, phase);
       if (transposed && !hasLabel && item !== undefined && measure !== undefined) role = { side, role: 'labelled-measure', label: item, measure, block };
       else if (measure !== undefined && !(transposed && !hasLabel)) role = { side, role: 'measure', measure, block };
       else unknown.push({ position: p, header: named });
@@ -395,7 +401,7 @@ const holdsNumber = (cell: Cell | undefined) => cell !== undefined && isAmountTe
  * data. A layout that cannot be read makes this table unreadable, with the
  * reason, never the document.
  */
-function readSection(lines: Line[], start: number, title: TitleReading, titleLine: Line, documentYear: number | undefined): Section {
+function readSection(lines: Line[], start: number, title: TitleReading, titleLine: Line, documentYear: number | undefined, phase: Phase): Section {
   const kind = title.kind;
   const spec = TABLE_SPECS[kind];
   const messages: Message[] = [];
@@ -418,7 +424,7 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
     messages.push({ severity: 'warning', stage: 'recognize', rule: 'table-layout', text: `table ${spec.number} (${titleText}): ${reason}`, ref });
     return { unreadable: reason, meta, metaRef, end: ended ? i : i + 1, messages };
   };
-  const fromHeaders = (width: number): HeaderLayout | string => layoutFromHeaders(headerLines, width, spec, meta.year ?? year);
+  const fromHeaders = (width: number): HeaderLayout | string => layoutFromHeaders(headerLines, width, spec, meta.year ?? year, phase);
 
   for (; i < lines.length; i++) {
     const line = lines[i];
@@ -594,6 +600,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
   let fiscalYear: number | undefined;
   let fiscalYearRef: SourceRef | undefined;
   const cover = yearOfCover(lines);
+  const phase = phaseOf(lines);
 
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];
@@ -603,7 +610,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
       i++;
       continue;
     }
-    const section = readSection(lines, i + 1, title, line, fiscalYear ?? cover?.year);
+    const section = readSection(lines, i + 1, title, line, fiscalYear ?? cover?.year, phase);
     messages.push(...section.messages);
     i = Math.max(section.end, i + 1);
     const existing = tables.get(title.kind);
@@ -658,6 +665,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
 
   return {
     department,
+    phase,
     fiscalYear,
     fiscalYearRef,
     tables: [...tables.values()],
@@ -667,7 +675,25 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
   };
 }
 
-/** The year the first pages name for the budget: `2026年部门预算`, `国家信访局2026年度部门预算`. */
+/**
+ * budget or final, by the titles of the nine tables: final where most of
+ * them say 决算 (收入支出决算总表 …). Read before the tables are, since a
+ * final account's columns are read for what they compare (预算数 beside
+ * 决算数).
+ */
+function phaseOf(lines: Line[]): Phase {
+  let finals = 0;
+  let titles = 0;
+  for (const line of lines) {
+    const title = titleOf(line);
+    if (!title) continue;
+    titles++;
+    if (title.final) finals++;
+  }
+  return finals > titles / 2 ? 'final' : 'budget';
+}
+
+/** The year the first pages name for the budget or the final account: `2026年部门预算`, `国家信访局2024年度部门决算`. */
 function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefined {
   // the cover's lines joined: 2026年深圳市住房和建设局（本级） / 部门预算
   let text = '';
@@ -677,7 +703,7 @@ function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefine
     starts.push(text.length);
     text += line.texts.join('');
   }
-  const m = /(20\d{2})\s*年度?[^，。,年]{0,30}?(?:部门|单位|综合)预算/.exec(text);
+  const m = /(20\d{2})\s*年度?[^，。,年]{0,30}?(?:部门|单位|综合)(?:预算|决算)/.exec(text);
   if (!m) return undefined;
   let at = 0;
   while (at + 1 < starts.length && starts[at + 1] <= m.index) at++;
