@@ -43,8 +43,7 @@ const KINDS = [
 const KNOWN_GAPS: Record<string, { unreadable?: number[]; figures?: (typeof FIGURES)[number][]; why: string }> = {
   'bj-sj-shwj-2026-dept': {
     unreadable: [2],
-    figures: ['expenditure_total'],
-    why: "table 2 is printed in two halves side by side over pages 3 and 4 (columns continue on the next page); table 3's 合计 row on page 17 comes out of the PDF with its 合计 amount one column left, under 部门支出经济分类科目 (a number is never moved into a column it was not read in); table 3 also wraps labels whose continuation the extractor puts at the start of the next row's label (护2130306-水利工程运行与维)",
+    why: 'table 2 is printed in two halves side by side over pages 3 and 4 (columns continue on the next page)',
   },
 };
 

@@ -332,6 +332,43 @@ function majority(r: Run, xs: number[], from: number, to: number): number {
 
 export type Box = [number, number, number, number];
 
+/** A run (or the piece of one in one column) and the grid row and column it stands in. */
+interface Piece {
+  run: Run;
+  row: number;
+  col: number;
+}
+
+/**
+ * A wrapped cell whose last line runs over its bottom border (Excel prints
+ * a wrapped cell taller than its row this way: 北京's 31007-信息网络及软件购置更
+ * | 新, 2130306-水利工程运行与维 | 护) has that line in the row below by its
+ * position. It is the cell above's when the line straddles the border
+ * between them, stands above the own line of the row it fell in, and
+ * follows, one line's height below, a line of the cell above that fills
+ * the cell to its right border (the line that wrapped).
+ */
+function reattachWrapped(pieces: Piece[], g: Grid, lastCol: Int32Array): void {
+  const nc = nCols(g);
+  for (const p of pieces) {
+    if (p.row === 0) continue;
+    const { run } = p;
+    const border = g.ys[p.row];
+    // glyphs reach about 0.88 em above the baseline
+    if (!(run.base - 0.88 * run.size < border - 0.2 * run.size && run.base > border)) continue;
+    const ownLine = pieces.every((q) => q.row !== p.row || q === p || q.run.base >= run.base + 0.3 * run.size || Math.abs(q.run.base - run.base) < 0.2 * run.size);
+    if (!ownLine) continue;
+    const above = pieces.find((q) => {
+      if (q.row !== p.row - 1 || q.col !== p.col) return false;
+      const gap = run.base - q.run.base;
+      if (gap < 0.9 * run.size || gap > 1.6 * run.size) return false;
+      const right = g.xs[lastCol[g.anchor[q.row * nc + q.col]] + 1];
+      return q.run.x1 >= right - 1.5 * q.run.size;
+    });
+    if (above) p.row = above.row;
+  }
+}
+
 /**
  * The cells' texts of a grid, one row per row band (empty rows dropped),
  * and each cell's box: the merged cell's where it is the merge's anchor
@@ -340,17 +377,6 @@ export type Box = [number, number, number, number];
 export function gridRows(g: Grid, runs: Run[]): { cells: string[]; boxes: Box[]; top: number }[] {
   const nc = nCols(g);
   const nr = nRows(g);
-  const inCell = new Map<number, Run[]>();
-  for (const r of runs) {
-    const rowBand = band(g.ys, midY(r));
-    const row = rowBand < 0 ? (midY(r) < g.ys[0] ? 0 : nr - 1) : rowBand;
-    for (const { run, col } of splitAtColumns(r, g.xs)) {
-      const a = g.anchor[row * nc + col];
-      let list = inCell.get(a);
-      if (!list) inCell.set(a, (list = []));
-      list.push(run);
-    }
-  }
   // The last row and column each merged cell covers.
   const lastRow = new Int32Array(nr * nc);
   const lastCol = new Int32Array(nr * nc);
@@ -359,13 +385,34 @@ export function gridRows(g: Grid, runs: Run[]): { cells: string[]; boxes: Box[];
     lastRow[a] = Math.max(lastRow[a], Math.floor(i / nc));
     lastCol[a] = Math.max(lastCol[a], i % nc);
   }
+  const pieces: Piece[] = [];
+  for (const r of runs) {
+    const rowBand = band(g.ys, midY(r));
+    const row = rowBand < 0 ? (midY(r) < g.ys[0] ? 0 : nr - 1) : rowBand;
+    for (const { run, col } of splitAtColumns(r, g.xs)) pieces.push({ run, row, col });
+  }
+  reattachWrapped(pieces, g, lastCol);
+  const inCell = new Map<number, Run[]>();
+  for (const { run, row, col } of pieces) {
+    const a = g.anchor[row * nc + col];
+    let at = a;
+    // an amount set flush right in a cell merged over columns (a rule left out in one row: 北京's 合 计 row,
+    // the 合计 amount in the cell of 部门支出经济分类科目 and 合计) stands in the last column it covers,
+    // where every other row prints its column's amounts flush right too
+    const last = lastCol[a];
+    if (last > a % nc && AMOUNT.test(run.text.trim()) && run.x1 >= g.xs[last + 1] - 1.5 * run.size && run.x0 >= g.xs[last] - 1.5 * run.size) at = Math.floor(a / nc) * nc + last;
+    let list = inCell.get(at);
+    if (!list) inCell.set(at, (list = []));
+    list.push(run);
+  }
   const rows: { cells: string[]; boxes: Box[]; top: number }[] = [];
   for (let r = 0; r < nr; r++) {
     const cells: string[] = [];
     let any = false;
     for (let c = 0; c < nc; c++) {
       const i = r * nc + c;
-      const list = g.anchor[i] === i ? inCell.get(i) : undefined;
+      // (a covered position holds text only where an amount was placed in it)
+      const list = inCell.get(i);
       const text = list ? tidy(joinLines(groupLines(list).map((l) => joinLine(l)))) : '';
       if (text) any = true;
       cells.push(text);
