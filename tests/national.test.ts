@@ -40,12 +40,7 @@ const KINDS = [
  * the test asserts that the gap is still there, so that closing one means
  * taking it off this list. Tables by their number in the standard set.
  */
-const KNOWN_GAPS: Record<string, { unreadable?: number[]; figures?: (typeof FIGURES)[number][]; why: string }> = {
-  'bj-sj-shwj-2026-dept': {
-    unreadable: [2],
-    why: 'table 2 is printed in two halves side by side over pages 3 and 4 (columns continue on the next page)',
-  },
-};
+const KNOWN_GAPS: Record<string, { unreadable?: number[]; figures?: (typeof FIGURES)[number][]; why: string }> = {};
 
 const money = (v: string | undefined) => (v === undefined || v === '' ? '' : v);
 

@@ -305,3 +305,82 @@ describe('a final account beside the budget of the same year', () => {
     expect(query(db, 'SELECT source_file, expenditure_total_yuan FROM department_years')).toEqual([{ source_file: 'budget.txt', expenditure_total_yuan: '100000.00' }]);
   });
 });
+
+describe('a table printed in two halves side by side (its columns go on where its title is repeated)', () => {
+  const doc = (lines: (string | string[])[]) => new TextEncoder().encode(lines.map((l) => (typeof l === 'string' ? l : l.join('\t'))).join('\n'));
+  const left = (rows: string[][]) => ['收入总表', '单位：万元', ['科目编码', '科目名称', '合计', '本年收入'], ...rows];
+  const right = (rows: string[][]) => ['收入总表', '单位：万元', ['科目编码', '科目名称', '上年结转结余', '其他收入'], ...rows];
+  const read = async (lines: (string | string[])[]) => {
+    const result = await processBytes(doc(lines), 'halves.txt');
+    return { result, items: result.normalized!.tables.find((t) => t.kind === 'revenue')?.items.map((i) => [i.code || i.label, i.measure, i.amountFen]) };
+  };
+
+  it('joins the halves row by row, the right half’s repeated codes and names left out', async () => {
+    const { result, items } = await read([
+      ...left([
+        ['', '合计', '12.00', '10.00'],
+        ['201', '一般公共服务支出', '12.00', '10.00'],
+      ]),
+      ...right([
+        ['', '合计', '1.50', '0.50'],
+        ['201', '一般公共服务支出', '1.50', '0.50'],
+      ]),
+    ]);
+    expect(result.tables.map((t) => [t.number, t.status])).toEqual([[2, 'read']]);
+    // 12.00 万元 = 12 000 000 分
+    expect(items).toEqual([
+      ['合计', 'total', 12000000n],
+      ['合计', 'current_year_subtotal', 10000000n],
+      ['合计', 'carryover', 1500000n],
+      ['合计', 'other', 500000n],
+      ['201', 'total', 12000000n],
+      ['201', 'current_year_subtotal', 10000000n],
+      ['201', 'carryover', 1500000n],
+      ['201', 'other', 500000n],
+    ]);
+    expect(result.messages.some((m) => m.rule === 'table-halves')).toBe(true);
+  });
+
+  it('joins halves without labels (a table of one row, its total) by position', async () => {
+    const { items } = await read([
+      '收入总表',
+      ['合计', '本年收入'],
+      ['12.00', '10.00'],
+      '收入总表',
+      '单位：万元',
+      ['上年结转结余', '其他收入'],
+      ['1.50', '0.50'],
+    ]);
+    expect(items).toEqual([
+      ['合计', 'total', 12000000n],
+      ['合计', 'current_year_subtotal', 10000000n],
+      ['合计', 'carryover', 1500000n],
+      ['合计', 'other', 500000n],
+    ]);
+  });
+
+  it('a continuation that repeats the header is appended below, not beside', async () => {
+    const { items } = await read([...left([['201', '一般公共服务支出', '12.00', '10.00']]), ...left([['205', '教育支出', '3.00', '3.00']])]);
+    expect(items).toEqual([
+      ['201', 'total', 12000000n],
+      ['201', 'current_year_subtotal', 10000000n],
+      ['205', 'total', 3000000n],
+      ['205', 'current_year_subtotal', 3000000n],
+    ]);
+  });
+
+  it('halves whose rows do not line up make the table unreadable, never a number in another row', async () => {
+    const { result } = await read([
+      ...left([
+        ['201', '一般公共服务支出', '12.00', '10.00'],
+        ['205', '教育支出', '3.00', '3.00'],
+      ]),
+      ...right([
+        ['205', '教育支出', '1.50', '0.50'],
+        ['201', '一般公共服务支出', '1.50', '0.50'],
+      ]),
+    ]);
+    expect(result.tables.map((t) => [t.number, t.status])).toEqual([[2, 'unreadable']]);
+    expect(result.tables[0].reason).toMatch(/two halves side by side.*row 1 of the left half \(201\|一般公共服务支出\) is not row 1 of the right \(205\|教育支出\)/);
+  });
+});

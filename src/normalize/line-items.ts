@@ -123,6 +123,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
   const hasLabelColumn = table.columns.some((c) => c?.role === 'label');
   const numbered = table.columnNumbers.some((n) => n !== undefined);
   const hasUnitColumn = table.columns.some((c) => c?.role === 'unit');
+  // a table of one row and no column saying which row it is (北京's 收入总表: 合计 | 本年收入 … under one header): the row is its total
+  const totalsOnly = table.rows.length === 1 && !table.columns.some((c) => c !== undefined && ['label', 'code', 'unit', 'period', 'alt-label', 'labelled-measure'].includes(c.role));
   /** The unit whose rows follow its heading row, in tables that print units as rows of the code column. */
   let blockUnit = '';
   /** The last 类 code per record, for 款 codes printed as two digits. */
@@ -223,7 +225,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
       // a table printed per 预算单位 without a label column: the row is the unit
       // a unit's row with neither code nor label heads its block: the unit's 合计 (深圳's 预算单位 rows)
       if (rawLabel.trim() === '' && rawCode.trim() === '' && hasLabelColumn && unitCells !== '') rawLabel = '合计';
-      if (rawLabel.trim() === '' && rawCode.trim() === '' && !hasLabelColumn) rawLabel = unitName;
+      if (rawLabel.trim() === '' && rawCode.trim() === '' && !hasLabelColumn) rawLabel = unitName || (totalsOnly ? '合计' : '');
       let label = normalizeLabel(rawLabel);
       if (spec.kind === 'fiscal_summary' && side === 'revenue') {
         if (label === CARRYOVER_END) underCarryover = false;

@@ -590,10 +590,94 @@ function appendContinuation(table: RecognizedTable, more: RecognizedTable): void
   }
 }
 
+/** What a table's amount columns measure, by side: a continuation repeats them, a table's other half has others. */
+function measuresOf(table: RecognizedTable): Set<string> {
+  const keys = new Set<string>();
+  for (const c of table.columns) {
+    if (c?.role === 'measure') keys.add(`${c.side}:${c.measure}`);
+    else if (c?.role === 'labelled-measure') keys.add(`${c.side}:${c.label}:${c.measure}`);
+  }
+  return keys;
+}
+
+const sharesMeasures = (a: RecognizedTable, b: RecognizedTable) => [...measuresOf(b)].some((k) => measuresOf(a).has(k));
+
+/** A table whose columns are one record a row (one side, one group): what a table printed in halves is. */
+const oneRecord = (t: RecognizedTable) => new Set(t.columns.flatMap((c) => (c ? [`${c.side}:${c.block ?? 0}`] : []))).size === 1;
+
+/**
+ * Whether `more`, under the same title, is the right half of `table`
+ * rather than its continuation (北京's 预算02表 收入总表: 合计 | 本年收入 … on
+ * page 3, 其他收入 | 上年结转结余 … on page 4): a continuation repeats the
+ * header, so its amount columns measure what the first part's do; the
+ * other half's measure none of them.
+ */
+function isOtherHalf(table: RecognizedTable, more: RecognizedTable): boolean {
+  const mine = measuresOf(table);
+  const theirs = measuresOf(more);
+  return mine.size > 0 && theirs.size > 0 && more.rows.length > 0 && oneRecord(table) && oneRecord(more) && ![...theirs].some((k) => mine.has(k));
+}
+
+/** The roles that say which row a row is (its code, label, unit, period): a right half repeats them. */
+const ROW_ROLES = new Set(['code', 'label', 'alt-label', 'unit', 'period']);
+
+/** A row's identity by the cells of its code and label columns, for lining up the halves of a table. */
+function rowKey(table: RecognizedTable, cells: Cell[]): string {
+  return table.columns
+    .flatMap((c, p) => (c?.role === 'code' || c?.role === 'label' ? [compact(cells[p]?.text ?? '')] : []))
+    .filter((t) => t !== '')
+    .join('|');
+}
+
+/**
+ * The two halves of a table printed side by side, as one table: row by
+ * row, the left half's cells, then the right half's, less the columns that
+ * repeat which row it is. The halves must line up: as many rows, and where
+ * both print codes or labels, the same ones; else no row can be trusted to
+ * hold its own amounts.
+ */
+function joinHalves(left: RecognizedTable, right: RecognizedTable): RecognizedTable | string {
+  const printed = `it is printed in two halves side by side (its columns go on where its title is repeated)`;
+  if (left.rows.length !== right.rows.length) return `${printed}, and the halves have ${left.rows.length} and ${right.rows.length} rows, which do not line up`;
+  const width = left.columns.length;
+  const keyed = (t: RecognizedTable) => t.columns.some((c) => c?.role === 'code' || c?.role === 'label');
+  const bothKeyed = keyed(left) && keyed(right);
+  const rows: RecognizedTable['rows'] = [];
+  for (const [i, row] of left.rows.entries()) {
+    const other = right.rows[i];
+    if (bothKeyed && rowKey(left, row.cells) !== rowKey(right, other.cells)) {
+      return `${printed}, and row ${i + 1} of the left half (${rowKey(left, row.cells) || 'no label'}) is not row ${i + 1} of the right (${rowKey(right, other.cells) || 'no label'})`;
+    }
+    if (row.cells.slice(width).some((c) => c.text.trim() !== '')) return `${printed}, and a row of its left half holds more cells than its header has columns`;
+    const cells = row.cells.slice(0, width);
+    while (cells.length < width) cells.push({ text: '', ref: row.ref });
+    rows.push({ cells: [...cells, ...other.cells], ref: row.ref });
+  }
+  const leftRoles = new Set(left.columns.flatMap((c) => (c ? [c.role] : [])));
+  const record = left.columns.find((c) => c !== undefined)!;
+  const columns = [
+    ...left.columns,
+    ...right.columns.map((c): ColumnRole | undefined => (c === undefined || (ROW_ROLES.has(c.role) && leftRoles.has(c.role)) ? undefined : { ...c, side: record.side, block: record.block ?? 0 })),
+  ];
+  return {
+    ...left,
+    columns,
+    columnNumbers: [...left.columnNumbers, ...right.columnNumbers],
+    rowNoPosition: left.rowNoPosition ?? (right.rowNoPosition === undefined ? undefined : width + right.rowNoPosition),
+    rows,
+    unit: left.unit ?? (left.unitDeclared === undefined ? right.unit : undefined),
+    unitDeclared: left.unitDeclared ?? right.unitDeclared,
+    unitRef: left.unitRef ?? right.unitRef,
+    emptyNote: left.emptyNote ?? right.emptyNote,
+  };
+}
+
 /** The nine tables and the narrative, from a document's blocks (or their lines, when the caller has made them). */
 export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): RecognizedDocument {
   const messages: Message[] = [];
   const tables = new Map<TableKind, RecognizedTable>();
+  /** The right half of a table printed in two halves side by side, its columns continued on another page. */
+  const halves = new Map<TableKind, RecognizedTable>();
   const unreadable = new Map<TableKind, UnreadableTable & { rank: number }>();
   const paragraphs: RecognizedDocument['paragraphs'] = [];
   let department: Department | undefined;
@@ -648,14 +732,36 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
       tables.set(title.kind, section.table);
       unreadable.delete(title.kind);
     } else if (existing.title === section.table.title || titleParts(existing.title).core === titleParts(section.table.title).core) {
-      // the same title again: the table continued over a page
-      appendContinuation(existing, section.table);
+      // the same title again: the table continued over a page, or its right half (other columns, the same rows)
+      const half = halves.get(title.kind);
+      if (half && sharesMeasures(half, section.table)) appendContinuation(half, section.table);
+      else if (!half && isOtherHalf(existing, section.table)) halves.set(title.kind, section.table);
+      else appendContinuation(existing, section.table);
     } else if (section.table.rank > existing.rank) {
       tables.set(title.kind, section.table);
       messages.push(leftOut(existing, section.table));
     } else {
       messages.push(leftOut(section.table, existing));
     }
+  }
+  for (const [kind, half] of halves) {
+    const left = tables.get(kind)!;
+    const joined = joinHalves(left, half);
+    const where = `table ${left.spec.number} (${left.title})`;
+    if (typeof joined === 'string') {
+      tables.delete(kind);
+      unreadable.set(kind, { kind, number: left.spec.number, title: left.title, unit: left.unit ?? '', reason: joined, ref: left.titleRef, rank: left.rank });
+      messages.push({ severity: 'warning', stage: 'recognize', rule: 'table-layout', text: `${where}: ${joined}`, ref: half.titleRef });
+      continue;
+    }
+    tables.set(kind, joined);
+    messages.push({
+      severity: 'info',
+      stage: 'recognize',
+      rule: 'table-halves',
+      text: `${where} is printed in two halves side by side (its columns go on where its title is repeated); the halves are read as one table, row by row`,
+      ref: half.titleRef,
+    });
   }
   // a document whose tables name no year: the year its cover or first pages name (国家信访局2026年部门预算)
   if (fiscalYear === undefined && cover && tables.size > 0) {
