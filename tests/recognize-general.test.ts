@@ -384,3 +384,36 @@ describe('a table printed in two halves side by side (its columns go on where it
     expect(result.tables[0].reason).toMatch(/two halves side by side.*row 1 of the left half \(201\|一般公共服务支出\) is not row 1 of the right \(205\|教育支出\)/);
   });
 });
+
+describe('two tables whose titles read as one kind', () => {
+  it('the one coded in the kind’s classification is the standard table (一般公共预算…支出决算明细表 by economic class before the one by function)', async () => {
+    const grid = (title: string, rows: string[][]) => [title, '单位：万元', ['科目编码', '科目名称', '合计', '基本支出', '项目支出'], ...rows].map((l) => (typeof l === 'string' ? l : l.join('\t')));
+    const text = [
+      ...grid('一般公共预算财政拨款支出决算明细表', [
+        ['', '合计', '10.00', '8.00', '2.00'],
+        ['301', '工资福利支出', '6.00', '6.00', ''],
+        ['302', '商品和服务支出', '4.00', '2.00', '2.00'],
+        ['30201', '办公费', '4.00', '2.00', '2.00'],
+      ]),
+      ...grid('一般公共预算财政拨款支出决算表', [
+        ['', '合计', '10.00', '8.00', '2.00'],
+        ['201', '一般公共服务支出', '10.00', '8.00', '2.00'],
+        ['20101', '人大事务', '10.00', '8.00', '2.00'],
+        ['2010101', '行政运行', '10.00', '8.00', '2.00'],
+      ]),
+    ].join('\n');
+    const result = await processBytes(new TextEncoder().encode(text), 'two-readings.txt');
+    expect(result.tables.map((t) => [t.number, t.title])).toEqual([[5, '一般公共预算财政拨款支出决算表']]);
+    expect(result.messages.some((m) => m.rule === 'table-left-out' && m.text.startsWith('"一般公共预算财政拨款支出决算明细表"'))).toBe(true);
+  });
+});
+
+describe('the year of a final account', () => {
+  it('is the year its cover names, with or without a scope word', async () => {
+    const table = ['收入支出决算总表', '金额单位：万元', ['项目', '金额', '项目', '金额'].join('\t'), ['本年收入合计', '1.00', '本年支出合计', '1.00'].join('\t')].join('\n');
+    for (const cover of ['某县中医医院2023年度决算', '某县民政局2023年度部门决算']) {
+      const result = await processBytes(new TextEncoder().encode(`${cover}\n${table}`), 'cover.txt');
+      expect([cover, result.recognized!.fiscalYear, result.normalized!.phase]).toEqual([cover, 2023, 'final']);
+    }
+  });
+});

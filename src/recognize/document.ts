@@ -737,7 +737,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
       if (half && sharesMeasures(half, section.table)) appendContinuation(half, section.table);
       else if (!half && isOtherHalf(existing, section.table)) halves.set(title.kind, section.table);
       else appendContinuation(existing, section.table);
-    } else if (section.table.rank > existing.rank) {
+    } else if (section.table.rank > existing.rank || (section.table.rank === existing.rank && fitsScheme(section.table) && !fitsScheme(existing))) {
       tables.set(title.kind, section.table);
       messages.push(leftOut(existing, section.table));
     } else {
@@ -809,11 +809,37 @@ function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefine
     starts.push(text.length);
     text += line.texts.join('');
   }
-  const m = /(20\d{2})\s*年度?[^，。,年]{0,30}?(?:部门|单位|综合)(?:预算|决算)/.exec(text);
+  // a final account's cover may name no scope (某医院2023年度决算)
+  const m = /(20\d{2})\s*年度?[^，。,年]{0,30}?(?:(?:部门|单位|综合)(?:预算|决算)|决算)/.exec(text);
   if (!m) return undefined;
   let at = 0;
   while (at + 1 < starts.length && starts[at + 1] <= m.index) at++;
   return { year: Number(m[1]), ref: first[at].ref };
+}
+
+/**
+ * Whether a table's rows are coded in its kind's classification, as far as
+ * its codes say: 2xx… for the function classes, 3xx… or 5xx… for the
+ * economic ones. Of two tables whose titles read alike as one kind (四川's
+ * 一般公共预算财政拨款支出决算表 by function beside its …支出决算明细表 by
+ * economic class), the one coded in the kind's classification is it.
+ */
+function fitsScheme(table: RecognizedTable): boolean {
+  const scheme = table.spec.codeScheme;
+  if (!scheme) return true;
+  let fit = 0;
+  let misfit = 0;
+  const positions = table.columns.flatMap((c, p) => (c && ((c.role === 'code' && (c.part ?? 0) === 0) || c.role === 'label') ? [p] : []));
+  for (const row of table.rows) {
+    for (const p of positions) {
+      const code = /^\[?(\d{3,7})(?!\d)/.exec(nfkc(row.cells[p]?.text ?? '').trim())?.[1];
+      if (!code) continue;
+      if ((code[0] === '2') === (scheme === 'function')) fit++;
+      else if (/^[235]/.test(code)) misfit++;
+      break;
+    }
+  }
+  return misfit <= fit || misfit < 3;
 }
 
 /** Two tables read as one kind: the one that names it better is kept. */
