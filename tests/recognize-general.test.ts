@@ -223,6 +223,8 @@ describe('final accounts (决算): the actual is the figure, the budget beside i
     expect(measureOfPath(['一般公共预算财政拨款'], 'fiscal_summary', 'expenditure', 2024, 'final')).toBe('general_budget');
     // in a budget, 预算数 is the year's own amount
     expect(measureOfPath(['预算数', '合计'], 'three_public', 'expenditure', 2024, 'budget')).toBe('total');
+    expect(measureOfPath(['本年决算数'], 'expenditure', 'expenditure', 2024, 'final')).toBe('total');
+    expect(measureOfPath(['2024年决算数', '基本支出'], 'expenditure', 'expenditure', 2024, 'final')).toBe('basic');
     expect(periodSuffix('2024年预算数', 2024, 'final')).toBe('_budgeted');
     expect(periodSuffix('2024年决算数', 2024, 'final')).toBe('');
   });

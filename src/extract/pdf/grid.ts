@@ -356,8 +356,10 @@ function reattachWrapped(pieces: Piece[], g: Grid, lastCol: Int32Array): void {
     const border = g.ys[p.row];
     // glyphs reach about 0.88 em above the baseline
     if (!(run.base - 0.88 * run.size < border - 0.2 * run.size && run.base > border)) continue;
-    const ownLine = pieces.every((q) => q.row !== p.row || q === p || q.run.base >= run.base + 0.3 * run.size || Math.abs(q.run.base - run.base) < 0.2 * run.size);
-    if (!ownLine) continue;
+    // the row's own line is lower (a tight grid whose every line touches the border above has none lower)
+    const mates = pieces.filter((q) => q.row === p.row && q !== p);
+    if (!mates.some((q) => q.run.base >= run.base + 0.3 * run.size)) continue;
+    if (!mates.every((q) => q.run.base >= run.base + 0.3 * run.size || Math.abs(q.run.base - run.base) < 0.2 * run.size)) continue;
     const above = pieces.find((q) => {
       if (q.row !== p.row - 1 || q.col !== p.col) return false;
       const gap = run.base - q.run.base;
