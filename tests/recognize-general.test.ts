@@ -91,6 +91,29 @@ describe('titles by what they say', () => {
     expect(readTitle('一般公共预算支出表（按经济分类）')).toMatchObject({ kind: 'general_budget_basic_expenditure', rank: 1 });
   });
 
+  it.each([
+    // the 部门决算 template: 公开01表 … on the line above, or numbered before the title
+    ['公开01表 收入支出决算总表', 'revenue_expenditure_summary'],
+    ['2023年度部门决算收支总表', 'revenue_expenditure_summary'],
+    ['收入支出决算表', 'revenue_expenditure_summary'],
+    ['2022年度部门收入决算表', 'revenue'],
+    ['表3：支出决算表', 'expenditure'],
+    ['部门决算财政拨款收支总表', 'fiscal_summary'],
+    ['财政拨款收入支出决算总表（公开04表）', 'fiscal_summary'],
+    ['一般公共预算财政拨款支出决算表', 'general_budget_expenditure'],
+    ['一般公共预算财政拨款基本支出决算明细表', 'general_budget_basic_expenditure'],
+    ['政府性基金预算财政拨款收入支出决算表', 'gov_fund_expenditure'],
+    ['国有资本经营预算财政拨款支出决算表', 'soe_capital_expenditure'],
+    ['一般公共预算财政拨款“三公”经费支出决算表', 'three_public'],
+    ['“三公”经费支出决算情况表', 'three_public'],
+  ])('the final account’s %s is %s', (title, kind) => {
+    expect(readTitle(title)).toMatchObject({ kind, final: true });
+  });
+
+  it.each(['财政拨款支出决算明细表', '一般公共预算财政拨款项目支出决算表', '政府性基金预算财政拨款“三公”经费支出决算表', '三、支出决算情况说明'])('the final account’s %s is none of the nine', (title) => {
+    expect(readTitle(title)).toBeUndefined();
+  });
+
   it('tells final accounts (决算) from budgets', () => {
     expect(readTitle('收入支出决算总表')).toMatchObject({ kind: 'revenue_expenditure_summary', final: true });
     expect(readTitle('预算01表 收支总表')).toMatchObject({ final: false });
