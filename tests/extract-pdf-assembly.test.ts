@@ -208,4 +208,14 @@ describe('wrapped cells that run over their row (c), a rule left out in one row'
     ]);
     expect(paragraphs(doc.blocks)).toEqual(['支出总表', '金额单位：万元', '注：本表为测试表。']);
   });
+
+  it('a cell merged over columns in the table’s own layout keeps its flush-right amount where it begins', async () => {
+    const doc = await fixture('merged-amounts.pdf');
+    // no row prints an amount in the last column on its own: the merge is the table's, not a rule left out
+    expect(texts(tables(doc.blocks)[0])).toEqual([
+      ['项目名称', '', '其中：财政资金', '其他资金'],
+      ['资金支出计划', '6月底', '12月底', ''],
+      ['金额', '1.00', '4.00', ''],
+    ]);
+  });
 });

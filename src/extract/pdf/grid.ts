@@ -395,17 +395,30 @@ export function gridRows(g: Grid, runs: Run[]): { cells: string[]; boxes: Box[];
   }
   reattachWrapped(pieces, g, lastCol);
   const inCell = new Map<number, Run[]>();
-  for (const { run, row, col } of pieces) {
-    const a = g.anchor[row * nc + col];
-    let at = a;
-    // an amount set flush right in a cell merged over columns (a rule left out in one row: 北京's 合 计 row,
-    // the 合计 amount in the cell of 部门支出经济分类科目 and 合计) stands in the last column it covers,
-    // where every other row prints its column's amounts flush right too
-    const last = lastCol[a];
-    if (last > a % nc && AMOUNT.test(run.text.trim()) && run.x1 >= g.xs[last + 1] - 1.5 * run.size && run.x0 >= g.xs[last] - 1.5 * run.size) at = Math.floor(a / nc) * nc + last;
+  const put = (at: number, run: Run) => {
     let list = inCell.get(at);
     if (!list) inCell.set(at, (list = []));
     list.push(run);
+  };
+  const flushRight: { run: Run; a: number; last: number }[] = [];
+  for (const { run, row, col } of pieces) {
+    const a = g.anchor[row * nc + col];
+    const last = lastCol[a];
+    if (last > a % nc && AMOUNT.test(run.text.trim()) && run.x1 >= g.xs[last + 1] - 1.5 * run.size && run.x0 >= g.xs[last] - 1.5 * run.size) flushRight.push({ run, a, last });
+    else put(a, run);
+  }
+  // an amount set flush right in a cell merged over columns stands in the last column it covers where
+  // the merge is one row's (a rule left out: 北京's 合 计 row, its 合计 amount in the cell of
+  // 部门支出经济分类科目 and 合计): where other rows print that column's amounts in a cell of its own
+  // beside a cell of the first column's that holds none
+  const holdsAmount = (i: number) => (inCell.get(i) ?? []).some((r) => AMOUNT.test(r.text.trim()));
+  const own = (r: number, c: number) => g.anchor[r * nc + c] === r * nc + c;
+  for (const { run, a, last } of flushRight) {
+    const first = a % nc;
+    const row = Math.floor(a / nc);
+    let apart = false;
+    for (let r = 0; r < nr && !apart; r++) apart = r !== row && own(r, first) && own(r, last) && holdsAmount(r * nc + last) && !holdsAmount(r * nc + first);
+    put(apart ? row * nc + last : a, run);
   }
   const rows: { cells: string[]; boxes: Box[]; top: number }[] = [];
   for (let r = 0; r < nr; r++) {
