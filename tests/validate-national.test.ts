@@ -470,6 +470,23 @@ describe('final accounts (决算)', () => {
     expect(across(basic('25.00')).map((c) => [c.severity, c.label])).toEqual([['error', '合计']]);
   });
 
+  it('each group total of table 6 (人员经费合计, 公用经费合计) is the sum of the 类 in its measure', () => {
+    const basic = (personnelTotal: string) =>
+      table('general_budget_basic_expenditure', [
+        row('expenditure', '301', '工资福利支出', { personnel: '60.00' }),
+        row('expenditure', '303', '对个人和家庭的补助', { personnel: '20.00' }),
+        row('expenditure', '302', '商品和服务支出', { public: '20.00' }),
+        row('expenditure', '', '人员经费合计', { personnel: personnelTotal }),
+        row('expenditure', '', '公用经费合计', { public: '20.00' }),
+      ]);
+    const groups = (t: NormalizedTable) => validate(finalDoc(t)).filter((c) => c.rule === 'total-of-classes').map((c) => [c.label, c.severity, c.expectedFen]);
+    expect(groups(basic('80.00'))).toEqual([
+      ['人员经费合计', 'ok', 8000n],
+      ['公用经费合计', 'ok', 2000n],
+    ]);
+    expect(groups(basic('85.00'))[0]).toEqual(['人员经费合计', 'error', 8000n]);
+  });
+
   it('a final account’s revenue by function class is not its spending: table 1’s 类 are not compared with table 2’s', () => {
     const summary = table('revenue_expenditure_summary', [
       row('revenue', '', '本年收入合计', { amount: '100.00' }),

@@ -288,6 +288,9 @@ function blocksOf(rows: RowView[]): Map<string, RowView[]> {
 /** Measures summed over rows: every one but the comparison columns (a 增长率 is no sum). */
 const isRowAdditive = (measure: string) => !/_change$/.test(measure);
 
+/** A group's total in a table printed as column groups (人员经费合计, 公用经费小计). */
+const GROUP_TOTAL = /^(?:人员经费|公用经费)(?:合计|小计)$/;
+
 function checkHierarchy(c: Checker, view: TableView): void {
   if (view.table.kind === 'three_public' || view.table.kind === 'revenue_expenditure_summary' || view.table.kind === 'fiscal_summary') return;
   const seen = new Set<string>();
@@ -310,6 +313,8 @@ function checkHierarchy(c: Checker, view: TableView): void {
     const parents: [RowView, RowView[], string][] = coded.filter((r) => byParent.has(r.code)).map((r) => [r, byParent.get(r.code)!, 'hierarchy']);
     const classes = byParent.get('');
     if (total && classes) parents.push([total, classes, 'total-of-classes']);
+    // no 合计 row, one total per group (决算 公开06表: 人员经费合计 | 公用经费合计): each the sum of the 类 in its measure
+    if (!total && classes) for (const group of block.filter((r) => r.code === '' && GROUP_TOTAL.test(r.label))) parents.push([group, classes, 'total-of-classes']);
     for (const [parent, children, rule] of parents) {
       const name = (rows: RowView[]) => (rule === 'hierarchy' ? `the sum of ${rows.map((ch) => ch.code).join(', ')}` : `the sum of the 类 ${rows.map((ch) => ch.code).join(', ')}`);
       // a code printed twice (无锡: the 项 under 21999 printed with its 款's code) is a row printed twice or two rows: the identity decides
