@@ -441,4 +441,11 @@ describe('the year of a final account', () => {
       expect([cover, result.recognized!.fiscalYear, result.normalized!.phase]).toEqual([cover, 2023, 'final']);
     }
   });
+
+  it('a final account whose titles name no phase is one by its cover; a budget’s cover keeps it a budget', async () => {
+    const table = ['收入支出总表', '金额单位：万元', ['项目', '金额', '项目', '金额'].join('\t'), ['本年收入合计', '1.00', '本年支出合计', '1.00'].join('\t')].join('\n');
+    const phase = async (cover: string) => (await processBytes(new TextEncoder().encode(`${cover}\n${table}`), 'cover.txt')).normalized!.phase;
+    expect(await phase('某县民政局2023年度部门决算')).toBe('final');
+    expect(await phase('某县民政局2025年部门预算')).toBe('budget');
+  });
 });

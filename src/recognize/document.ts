@@ -684,7 +684,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
   let fiscalYear: number | undefined;
   let fiscalYearRef: SourceRef | undefined;
   const cover = yearOfCover(lines);
-  const phase = phaseOf(lines);
+  const phase = phaseOf(lines, cover?.phase);
 
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];
@@ -787,7 +787,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
  * final account's columns are read for what they compare (预算数 beside
  * 决算数).
  */
-function phaseOf(lines: Line[]): Phase {
+function phaseOf(lines: Line[], cover: Phase | undefined): Phase {
   let finals = 0;
   let titles = 0;
   for (const line of lines) {
@@ -796,11 +796,13 @@ function phaseOf(lines: Line[]): Phase {
     titles++;
     if (title.final) finals++;
   }
+  // titles that name no phase at all (收入支出总表 …): the cover's (某局2023年度部门决算)
+  if (finals === 0 && cover === 'final') return 'final';
   return finals > titles / 2 ? 'final' : 'budget';
 }
 
 /** The year the first pages name for the budget or the final account: `2026年部门预算`, `国家信访局2024年度部门决算`. */
-function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefined {
+function yearOfCover(lines: Line[]): { year: number; ref: SourceRef; phase: Phase } | undefined {
   // the cover's lines joined: 2026年深圳市住房和建设局（本级） / 部门预算
   let text = '';
   const starts: number[] = [];
@@ -814,7 +816,7 @@ function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefine
   if (!m) return undefined;
   let at = 0;
   while (at + 1 < starts.length && starts[at + 1] <= m.index) at++;
-  return { year: Number(m[1]), ref: first[at].ref };
+  return { year: Number(m[1]), ref: first[at].ref, phase: m[0].endsWith('决算') ? 'final' : 'budget' };
 }
 
 /**
