@@ -145,7 +145,7 @@ async function processDocument(extractDocument: () => Promise<ExtractedDocument>
     const normalized = normalize(recognized);
     result.normalized = normalized;
     result.messages.push(...normalized.messages);
-    result.facts = extractFacts(recognized.paragraphs);
+    result.facts = extractFacts(recognized.paragraphs, recognized.phase);
     const disclosure = extractDisclosureTables(extracted.blocks, lines);
     result.disclosure = disclosure;
     // a problem in these tables leaves their amounts out, never the nine tables: a warning for the document

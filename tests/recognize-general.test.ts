@@ -222,6 +222,16 @@ describe('a file without tables', () => {
 });
 
 describe('narrative figures', () => {
+  it('in a final account, a figure the text calls a budget is not the tables’ actual', () => {
+    const text = '公务接待费预算为5.80万元，支出决算为0.90万元。基本支出11073.11万元。';
+    const names = (phase: 'budget' | 'final') => extractFacts([{ text, ref: { page: 1 } }], phase).map((f) => [f.name, f.published]);
+    expect(names('budget')).toEqual([
+      ['three_public_reception', '5.80万元'],
+      ['basic_total', '11073.11万元'],
+    ]);
+    expect(names('final')).toEqual([['basic_total', '11073.11万元']]);
+  });
+
   it('a qualified 人员经费 (临聘人员经费) is a part, not the 人员经费 total', () => {
     const names = (text: string) => extractFacts([{ text, ref: { page: 1 } }]).map((f) => [f.name, f.published]);
     expect(names('主要用于信访局临聘人员经费15.56万元。')).toEqual([]);
