@@ -145,7 +145,7 @@ async function processDocument(extractDocument: () => Promise<ExtractedDocument>
     const normalized = normalize(recognized);
     result.normalized = normalized;
     result.messages.push(...normalized.messages);
-    result.facts = extractFacts(recognized.paragraphs);
+    result.facts = extractFacts(recognized.paragraphs, recognized.phase);
     const disclosure = extractDisclosureTables(extracted.blocks, lines);
     result.disclosure = disclosure;
     // a problem in these tables leaves their amounts out, never the nine tables: a warning for the document
@@ -184,11 +184,6 @@ function settle(result: DocumentResult): DocumentResult {
     ...normalized.unreadable.map((t): TableReport => ({ ...t, status: 'unreadable', lineItems: 0 })),
   ].sort((a, b) => a.number - b.number);
   result.headlines = headlines(normalized);
-  if (normalized.phase === 'final') {
-    result.status = 'failed';
-    result.error = 'this is a final accounts document (决算); yusuan reads budgets (预算) only so far, so none of its tables was stored';
-    return result;
-  }
   const notRead = normalized.unreadable.map((t) => `table ${t.number} (${t.title}) could not be read: ${t.reason}`);
   // a page the extractor could not read may have held a table
   for (const m of result.messages) if (m.severity === 'error' && m.stage === 'extract') notRead.push(m.text);

@@ -189,3 +189,33 @@ describe('page texts (what trace shows around a number)', () => {
     expect(glued.sourceLines?.[0].split('\n')).toContain('1.一般公共预算拨款 9,433.72统计信息事务 3,478.72');
   });
 });
+
+describe('wrapped cells that run over their row (c), a rule left out in one row', () => {
+  it('a wrapped label’s last line below its row’s border is its cell’s, not the next row’s; a flush-right amount in a merged cell is its last column’s', async () => {
+    const doc = await fixture('overflowing-wraps.pdf');
+    const t = tables(doc.blocks);
+    expect(t).toHaveLength(1);
+    expect(texts(t[0])).toEqual([
+      ['支出功能分类科目', '部门支出经济分类科目', '合计', '基本支出', '项目支出'],
+      // the rule between 部门支出经济分类科目 and 合计 is not drawn in this row
+      ['合计', '', '20.00', '10.00', '10.00'],
+      ['2130306-水利工程运行与维护', '30201-办公费', '10.00', '10.00', ''],
+      ['2130306-水利工程运行与维护', '31007-信息网络及软件购置更新', '5.00', '', '5.00'],
+      // after a full line above, a row's own short label stays its own
+      ['2130399-其他水利支出', '30226-劳务费', '3.00', '', '3.00'],
+      // the last row's wrap runs over the table's bottom border
+      ['2130306-水利工程运行与维护', '30227-委托业务费', '2.00', '', '2.00'],
+    ]);
+    expect(paragraphs(doc.blocks)).toEqual(['支出总表', '金额单位：万元', '注：本表为测试表。']);
+  });
+
+  it('a cell merged over columns in the table’s own layout keeps its flush-right amount where it begins', async () => {
+    const doc = await fixture('merged-amounts.pdf');
+    // no row prints an amount in the last column on its own: the merge is the table's, not a rule left out
+    expect(texts(tables(doc.blocks)[0])).toEqual([
+      ['项目名称', '', '其中：财政资金', '其他资金'],
+      ['资金支出计划', '6月底', '12月底', ''],
+      ['金额', '1.00', '4.00', ''],
+    ]);
+  });
+});

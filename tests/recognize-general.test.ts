@@ -91,6 +91,29 @@ describe('titles by what they say', () => {
     expect(readTitle('一般公共预算支出表（按经济分类）')).toMatchObject({ kind: 'general_budget_basic_expenditure', rank: 1 });
   });
 
+  it.each([
+    // the 部门决算 template: 公开01表 … on the line above, or numbered before the title
+    ['公开01表 收入支出决算总表', 'revenue_expenditure_summary'],
+    ['2023年度部门决算收支总表', 'revenue_expenditure_summary'],
+    ['收入支出决算表', 'revenue_expenditure_summary'],
+    ['2022年度部门收入决算表', 'revenue'],
+    ['表3：支出决算表', 'expenditure'],
+    ['部门决算财政拨款收支总表', 'fiscal_summary'],
+    ['财政拨款收入支出决算总表（公开04表）', 'fiscal_summary'],
+    ['一般公共预算财政拨款支出决算表', 'general_budget_expenditure'],
+    ['一般公共预算财政拨款基本支出决算明细表', 'general_budget_basic_expenditure'],
+    ['政府性基金预算财政拨款收入支出决算表', 'gov_fund_expenditure'],
+    ['国有资本经营预算财政拨款支出决算表', 'soe_capital_expenditure'],
+    ['一般公共预算财政拨款“三公”经费支出决算表', 'three_public'],
+    ['“三公”经费支出决算情况表', 'three_public'],
+  ])('the final account’s %s is %s', (title, kind) => {
+    expect(readTitle(title)).toMatchObject({ kind, final: true });
+  });
+
+  it.each(['财政拨款支出决算明细表', '一般公共预算财政拨款项目支出决算表', '政府性基金预算财政拨款“三公”经费支出决算表', '三、支出决算情况说明'])('the final account’s %s is none of the nine', (title) => {
+    expect(readTitle(title)).toBeUndefined();
+  });
+
   it('tells final accounts (决算) from budgets', () => {
     expect(readTitle('收入支出决算总表')).toMatchObject({ kind: 'revenue_expenditure_summary', final: true });
     expect(readTitle('预算01表 收支总表')).toMatchObject({ final: false });
@@ -199,6 +222,16 @@ describe('a file without tables', () => {
 });
 
 describe('narrative figures', () => {
+  it('in a final account, a figure the text calls a budget is not the tables’ actual', () => {
+    const text = '公务接待费预算为5.80万元，支出决算为0.90万元。基本支出11073.11万元。';
+    const names = (phase: 'budget' | 'final') => extractFacts([{ text, ref: { page: 1 } }], phase).map((f) => [f.name, f.published]);
+    expect(names('budget')).toEqual([
+      ['three_public_reception', '5.80万元'],
+      ['basic_total', '11073.11万元'],
+    ]);
+    expect(names('final')).toEqual([['basic_total', '11073.11万元']]);
+  });
+
   it('a qualified 人员经费 (临聘人员经费) is a part, not the 人员经费 total', () => {
     const names = (text: string) => extractFacts([{ text, ref: { page: 1 } }]).map((f) => [f.name, f.published]);
     expect(names('主要用于信访局临聘人员经费15.56万元。')).toEqual([]);
@@ -207,5 +240,222 @@ describe('narrative figures', () => {
       ['personnel_total', '997.20万元'],
       ['public_total', '211.00万元'],
     ]);
+  });
+});
+
+describe('final accounts (决算): the actual is the figure, the budget beside it a comparison', () => {
+  it('names a final account’s budget columns apart from its actual', () => {
+    expect(measureOfPath(['决算数', '合计'], 'three_public', 'expenditure', 2024, 'final')).toBe('total');
+    expect(measureOfPath(['预算数', '合计'], 'three_public', 'expenditure', 2024, 'final')).toBe('total_budgeted');
+    expect(measureOfPath(['全年预算数'], 'general_budget_expenditure', 'expenditure', 2024, 'final')).toBe('total_budgeted');
+    expect(measureOfPath(['调整预算数'], 'general_budget_expenditure', 'expenditure', 2024, 'final')).toBe('total_budgeted');
+    expect(measureOfPath(['年初预算数', '基本支出'], 'general_budget_expenditure', 'expenditure', 2024, 'final')).toBe('basic_initial_budgeted');
+    expect(measureOfPath(['上年决算数'], 'expenditure', 'expenditure', 2024, 'final')).toBe('total_prior_actual');
+    expect(measureOfPath(['2023年'], 'expenditure', 'expenditure', 2024, 'final')).toBe('total_prior_actual');
+    // 一般公共预算 names a fund, not the budget figure
+    expect(measureOfPath(['一般公共预算财政拨款'], 'fiscal_summary', 'expenditure', 2024, 'final')).toBe('general_budget');
+    // in a budget, 预算数 is the year's own amount
+    expect(measureOfPath(['预算数', '合计'], 'three_public', 'expenditure', 2024, 'budget')).toBe('total');
+    expect(measureOfPath(['本年决算数'], 'expenditure', 'expenditure', 2024, 'final')).toBe('total');
+    expect(measureOfPath(['2024年决算数', '基本支出'], 'expenditure', 'expenditure', 2024, 'final')).toBe('basic');
+    expect(periodSuffix('2024年预算数', 2024, 'final')).toBe('_budgeted');
+    expect(periodSuffix('2024年决算数', 2024, 'final')).toBe('');
+  });
+
+  // the central template of 部门决算 (财政部's, followed by departments at every level): 公开06表 in three column
+  // groups with one total per group, the last merged over two groups; 公开09表 transposed, 预算数 | 决算数
+  const finalAccount = [
+    '某县民政局2024年度部门决算',
+    '一般公共预算财政拨款基本支出决算表',
+    '金额单位：万元',
+    ['人员经费', '', '', '公用经费', '', '', '', '', ''],
+    ['科目代码', '科目名称', '决算数', '科目代码', '科目名称', '决算数', '科目代码', '科目名称', '决算数'],
+    ['301', '工资福利支出', '80.00', '302', '商品和服务支出', '15.00', '310', '资本性支出', '5.00'],
+    ['303', '对个人和家庭的补助', '20.00', '', '', '', '', '', ''],
+    ['人员经费合计', '', '100.00', '公用经费合计', '', '', '', '', '20.00'],
+    '一般公共预算财政拨款“三公”经费支出决算表',
+    '金额单位：万元',
+    ['预算数', '', '', '', '', '', '决算数', '', '', '', '', ''],
+    ['合计', '因公出国（境）费', '公务用车购置及运行维护费', '', '', '公务接待费', '合计', '因公出国（境）费', '公务用车购置及运行维护费', '', '', '公务接待费'],
+    ['', '', '小计', '公务用车购置费', '公务用车运行维护费', '', '', '', '小计', '公务用车购置费', '公务用车运行维护费', ''],
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'],
+    ['10.00', '2.00', '6.00', '', '6.00', '2.00', '8.01', '1.50', '5.00', '', '5.00', '1.50'],
+  ]
+    .map((l) => (typeof l === 'string' ? l : l.join('\t')))
+    .join('\n');
+
+  it('reads a final account’s tables, the actual as the figure', async () => {
+    const result = await processBytes(new TextEncoder().encode(finalAccount), 'final.txt');
+    expect(result.normalized!.phase).toBe('final');
+    expect(result.recognized!.fiscalYear).toBe(2024);
+    expect(result.tables.map((t) => [t.number, t.status])).toEqual([
+      [6, 'read'],
+      [9, 'read'],
+    ]);
+    const items = (kind: string) => result.normalized!.tables.find((t) => t.kind === kind)!.items.map((i) => [i.label, i.measure, i.amountFen]);
+    // 公用经费合计 stands under the second group's code, its amount in the third group's column: one row
+    expect(items('general_budget_basic_expenditure').filter(([label]) => /合计/.test(String(label)))).toEqual([
+      // 100.00 万元 = 1 000 000 元 = 100 000 000 分
+      ['人员经费合计', 'personnel', 100000000n],
+      ['公用经费合计', 'public', 20000000n],
+    ]);
+    expect(items('three_public').filter(([label]) => label === '合计')).toEqual([
+      ['合计', 'total_budgeted', 10000000n],
+      ['合计', 'total', 8010000n],
+    ]);
+    // 8.01 万元 as printed (a 合计 over the three items only), not 1.50 + 5.00 + 1.50
+    expect(result.headlines.threePublicFen).toBe(8010000n);
+    expect(result.headlines.personnelFen).toBe(100000000n);
+    expect(result.headlines.publicFen).toBe(20000000n);
+  });
+
+  it('reads a budget’s 预算数 as the year’s own amount', async () => {
+    const budget = finalAccount.replace(/决算/g, '预算');
+    const result = await processBytes(new TextEncoder().encode(budget), 'budget.txt');
+    expect(result.normalized!.phase).toBe('budget');
+    // two groups headed alike (预算数 | 预算数): their 合计s differ, so the table cannot be read rather than mixed
+    expect(result.tables.find((t) => t.number === 9)?.status).toBe('unreadable');
+  });
+});
+
+describe('a final account beside the budget of the same year', () => {
+  it('department_years keeps the budget’s figures', async () => {
+    const { ingestInto, query, tempDb } = await import('./helpers/run.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join, dirname } = await import('node:path');
+    const db = tempDb();
+    const table = (title: string, total: string) =>
+      [title, '部门：某县民政局', '金额单位：万元', ['项目', '', '本年支出合计', '基本支出', '项目支出'], ['科目代码', '科目名称', '', '', ''], ['合计', '', total, total, ''], ['208', '社会保障和就业支出', total, total, '']]
+        .map((l) => (typeof l === 'string' ? l : l.join('\t')))
+        .join('\n');
+    const dir = dirname(db);
+    writeFileSync(join(dir, 'budget.txt'), '某县民政局2024年部门预算\n' + table('支出预算表', '10.00'));
+    writeFileSync(join(dir, 'final.txt'), '某县民政局2024年度部门决算\n' + table('支出决算表', '12.00'));
+    await ingestInto(db, [join(dir, 'budget.txt'), join(dir, 'final.txt')]);
+    expect(query(db, 'SELECT source_file, phase, fiscal_year FROM documents_dataset ORDER BY source_file')).toEqual([
+      { source_file: 'budget.txt', phase: 'budget', fiscal_year: 2024 },
+      { source_file: 'final.txt', phase: 'final', fiscal_year: 2024 },
+    ]);
+    // 10.00 万元, the budget's, not the final account's 12.00
+    expect(query(db, 'SELECT source_file, expenditure_total_yuan FROM department_years')).toEqual([{ source_file: 'budget.txt', expenditure_total_yuan: '100000.00' }]);
+  });
+});
+
+describe('a table printed in two halves side by side (its columns go on where its title is repeated)', () => {
+  const doc = (lines: (string | string[])[]) => new TextEncoder().encode(lines.map((l) => (typeof l === 'string' ? l : l.join('\t'))).join('\n'));
+  const left = (rows: string[][]) => ['收入总表', '单位：万元', ['科目编码', '科目名称', '合计', '本年收入'], ...rows];
+  const right = (rows: string[][]) => ['收入总表', '单位：万元', ['科目编码', '科目名称', '上年结转结余', '其他收入'], ...rows];
+  const read = async (lines: (string | string[])[]) => {
+    const result = await processBytes(doc(lines), 'halves.txt');
+    return { result, items: result.normalized!.tables.find((t) => t.kind === 'revenue')?.items.map((i) => [i.code || i.label, i.measure, i.amountFen]) };
+  };
+
+  it('joins the halves row by row, the right half’s repeated codes and names left out', async () => {
+    const { result, items } = await read([
+      ...left([
+        ['', '合计', '12.00', '10.00'],
+        ['201', '一般公共服务支出', '12.00', '10.00'],
+      ]),
+      ...right([
+        ['', '合计', '1.50', '0.50'],
+        ['201', '一般公共服务支出', '1.50', '0.50'],
+      ]),
+    ]);
+    expect(result.tables.map((t) => [t.number, t.status])).toEqual([[2, 'read']]);
+    // 12.00 万元 = 12 000 000 分
+    expect(items).toEqual([
+      ['合计', 'total', 12000000n],
+      ['合计', 'current_year_subtotal', 10000000n],
+      ['合计', 'carryover', 1500000n],
+      ['合计', 'other', 500000n],
+      ['201', 'total', 12000000n],
+      ['201', 'current_year_subtotal', 10000000n],
+      ['201', 'carryover', 1500000n],
+      ['201', 'other', 500000n],
+    ]);
+    expect(result.messages.some((m) => m.rule === 'table-halves')).toBe(true);
+  });
+
+  it('joins halves without labels (a table of one row, its total) by position', async () => {
+    const { items } = await read([
+      '收入总表',
+      ['合计', '本年收入'],
+      ['12.00', '10.00'],
+      '收入总表',
+      '单位：万元',
+      ['上年结转结余', '其他收入'],
+      ['1.50', '0.50'],
+    ]);
+    expect(items).toEqual([
+      ['合计', 'total', 12000000n],
+      ['合计', 'current_year_subtotal', 10000000n],
+      ['合计', 'carryover', 1500000n],
+      ['合计', 'other', 500000n],
+    ]);
+  });
+
+  it('a continuation that repeats the header is appended below, not beside', async () => {
+    const { items } = await read([...left([['201', '一般公共服务支出', '12.00', '10.00']]), ...left([['205', '教育支出', '3.00', '3.00']])]);
+    expect(items).toEqual([
+      ['201', 'total', 12000000n],
+      ['201', 'current_year_subtotal', 10000000n],
+      ['205', 'total', 3000000n],
+      ['205', 'current_year_subtotal', 3000000n],
+    ]);
+  });
+
+  it('halves whose rows do not line up make the table unreadable, never a number in another row', async () => {
+    const { result } = await read([
+      ...left([
+        ['201', '一般公共服务支出', '12.00', '10.00'],
+        ['205', '教育支出', '3.00', '3.00'],
+      ]),
+      ...right([
+        ['205', '教育支出', '1.50', '0.50'],
+        ['201', '一般公共服务支出', '1.50', '0.50'],
+      ]),
+    ]);
+    expect(result.tables.map((t) => [t.number, t.status])).toEqual([[2, 'unreadable']]);
+    expect(result.tables[0].reason).toMatch(/two halves side by side.*row 1 of the left half \(201\|一般公共服务支出\) is not row 1 of the right \(205\|教育支出\)/);
+  });
+});
+
+describe('two tables whose titles read as one kind', () => {
+  it('the one coded in the kind’s classification is the standard table (一般公共预算…支出决算明细表 by economic class before the one by function)', async () => {
+    const grid = (title: string, rows: string[][]) => [title, '单位：万元', ['科目编码', '科目名称', '合计', '基本支出', '项目支出'], ...rows].map((l) => (typeof l === 'string' ? l : l.join('\t')));
+    const text = [
+      ...grid('一般公共预算财政拨款支出决算明细表', [
+        ['', '合计', '10.00', '8.00', '2.00'],
+        ['301', '工资福利支出', '6.00', '6.00', ''],
+        ['302', '商品和服务支出', '4.00', '2.00', '2.00'],
+        ['30201', '办公费', '4.00', '2.00', '2.00'],
+      ]),
+      ...grid('一般公共预算财政拨款支出决算表', [
+        ['', '合计', '10.00', '8.00', '2.00'],
+        ['201', '一般公共服务支出', '10.00', '8.00', '2.00'],
+        ['20101', '人大事务', '10.00', '8.00', '2.00'],
+        ['2010101', '行政运行', '10.00', '8.00', '2.00'],
+      ]),
+    ].join('\n');
+    const result = await processBytes(new TextEncoder().encode(text), 'two-readings.txt');
+    expect(result.tables.map((t) => [t.number, t.title])).toEqual([[5, '一般公共预算财政拨款支出决算表']]);
+    expect(result.messages.some((m) => m.rule === 'table-left-out' && m.text.startsWith('"一般公共预算财政拨款支出决算明细表"'))).toBe(true);
+  });
+});
+
+describe('the year of a final account', () => {
+  it('is the year its cover names, with or without a scope word', async () => {
+    const table = ['收入支出决算总表', '金额单位：万元', ['项目', '金额', '项目', '金额'].join('\t'), ['本年收入合计', '1.00', '本年支出合计', '1.00'].join('\t')].join('\n');
+    for (const cover of ['某县中医医院2023年度决算', '某县民政局2023年度部门决算']) {
+      const result = await processBytes(new TextEncoder().encode(`${cover}\n${table}`), 'cover.txt');
+      expect([cover, result.recognized!.fiscalYear, result.normalized!.phase]).toEqual([cover, 2023, 'final']);
+    }
+  });
+
+  it('a final account whose titles name no phase is one by its cover; a budget’s cover keeps it a budget', async () => {
+    const table = ['收入支出总表', '金额单位：万元', ['项目', '金额', '项目', '金额'].join('\t'), ['本年收入合计', '1.00', '本年支出合计', '1.00'].join('\t')].join('\n');
+    const phase = async (cover: string) => (await processBytes(new TextEncoder().encode(`${cover}\n${table}`), 'cover.txt')).normalized!.phase;
+    expect(await phase('某县民政局2023年度部门决算')).toBe('final');
+    expect(await phase('某县民政局2025年部门预算')).toBe('budget');
   });
 });

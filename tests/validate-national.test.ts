@@ -102,6 +102,9 @@ const DOCUMENT_FLAWS: Record<string, string[]> = {
   'zj-hz-gaj-2026-dept': [],
   'zj-hz-qxj-2026-dept': [],
   'zj-hz-sfj-2026-dept': [],
+  // the final accounts (决算): their tables read like a budget's, the actual (决算数) the figure
+  'cn-gj-xfj-2024-final': [],
+  'gd-fs-gdjtj-2019-final': [],
 };
 
 /**
@@ -122,6 +125,11 @@ const NOT_READ_YET = new Set(['cq-sj-kjj-2026-dept', 'cq-sj-slj-2026-dept', 'cq-
 
 /** Rounding the documents own to (the gold's notes): told as rounding, never as an error. */
 const DOCUMENT_ROUNDING: Record<string, string[]> = {
+  // the gold's notes: 公开05表 合计 13,733.80 against 基本 10,234.37 + 项目 3,499.42 = 13,733.79;
+  // 公开09表 决算数 合计 46.21 against 4.69 + 40.61 + 0.90 = 46.20
+  'cn-gj-xfj-2024-final': ['row-identity general_budget_expenditure 合计 total', 'three-public-sum three_public 合计 total'],
+  // 表1: 1,668.14 + 其他收入 0.01 = 1,668.15 against 本年收入合计 1,668.14; 本年支出合计 1,668.14 + 年末结转和结余 0.01 against 总计 1,668.14
+  'gd-fs-gdjtj-2019-final': ['summary-revenue revenue_expenditure_summary 本年收入合计 amount', 'summary-expenditure revenue_expenditure_summary 总计 amount'],
   // 表3: 人员 2,906.80 + 公用 838.27 + 项目 2,131.61 = 5,876.68 against 合计 5,876.67
   'zj-hz-qxj-2026-dept': ['row-identity expenditure 合计 total'],
   'zj-hz-gaj-2026-dept': [
@@ -147,12 +155,12 @@ describe('validation of the national sample: errors only where the document is i
     for (const k of DOCUMENT_ROUNDING[id] ?? []) expect(rounding).toContain(k);
   });
 
-  it('covers every budget of the sample', () => {
+  it('covers every document of the sample, budgets and final accounts', () => {
     const manifest = readFileSync(join(ROOT, 'tests/reference/national/headline-gold.csv'), 'utf8')
       .split('\n')
       .slice(1)
       .map((line) => line.split(',')[0])
-      .filter((id) => id !== '' && !id.endsWith('-final'));
+      .filter((id) => id !== '');
     expect(manifest.filter((id) => !NOT_READ_YET.has(id)).sort()).toEqual(Object.keys(DOCUMENT_FLAWS).sort());
   });
 });
@@ -442,5 +450,56 @@ describe('other readings', () => {
       row('expenditure', '205', '教育支出', { total: '10.00', project: '10.00' }),
     ]);
     expect(errorsOf(fiscal, same).map((c) => `${c.rule} ${c.code}`)).toEqual(['cross-table 201', 'cross-table 205']);
+  });
+});
+
+describe('final accounts (决算)', () => {
+  const finalDoc = (...tables: NormalizedTable[]): NormalizedDocument => ({ ...docOf(...tables), phase: 'final' });
+
+  it('table 6 printed as two groups with one total each (人员经费合计 | 公用经费合计) and no 合计: their sum is table 5’s 基本支出', () => {
+    const basic = (publicTotal: string) =>
+      table('general_budget_basic_expenditure', [
+        row('expenditure', '301', '工资福利支出', { personnel: '80.00' }),
+        row('expenditure', '302', '商品和服务支出', { public: '20.00' }),
+        row('expenditure', '', '人员经费合计', { personnel: '80.00' }),
+        row('expenditure', '', '公用经费合计', { public: publicTotal }),
+      ]);
+    const general = table('general_budget_expenditure', [row('expenditure', '', '合计', { total: '130.00', basic: '100.00', project: '30.00' })]);
+    const across = (t: NormalizedTable) => validate(finalDoc(t, general)).filter((c) => c.rule === 'cross-table');
+    expect(across(basic('20.00')).map((c) => [c.severity, c.measure, c.expectedFen])).toEqual([['ok', 'basic', 10000n]]);
+    expect(across(basic('25.00')).map((c) => [c.severity, c.label])).toEqual([['error', '合计']]);
+  });
+
+  it('each group total of table 6 (人员经费合计, 公用经费合计) is the sum of the 类 in its measure', () => {
+    const basic = (personnelTotal: string) =>
+      table('general_budget_basic_expenditure', [
+        row('expenditure', '301', '工资福利支出', { personnel: '60.00' }),
+        row('expenditure', '303', '对个人和家庭的补助', { personnel: '20.00' }),
+        row('expenditure', '302', '商品和服务支出', { public: '20.00' }),
+        row('expenditure', '', '人员经费合计', { personnel: personnelTotal }),
+        row('expenditure', '', '公用经费合计', { public: '20.00' }),
+      ]);
+    const groups = (t: NormalizedTable) => validate(finalDoc(t)).filter((c) => c.rule === 'total-of-classes').map((c) => [c.label, c.severity, c.expectedFen]);
+    expect(groups(basic('80.00'))).toEqual([
+      ['人员经费合计', 'ok', 8000n],
+      ['公用经费合计', 'ok', 2000n],
+    ]);
+    expect(groups(basic('85.00'))[0]).toEqual(['人员经费合计', 'error', 8000n]);
+  });
+
+  it('a final account’s revenue by function class is not its spending: table 1’s 类 are not compared with table 2’s', () => {
+    const summary = table('revenue_expenditure_summary', [
+      row('revenue', '', '本年收入合计', { amount: '100.00' }),
+      row('expenditure', '201', '一般公共服务支出', { amount: '80.00' }, { codeSource: 'list' }),
+      row('expenditure', '', '本年支出合计', { amount: '80.00' }),
+    ]);
+    const revenue = table('revenue', [
+      row('revenue', '', '合计', { total: '100.00' }),
+      row('revenue', '201', '一般公共服务支出', { total: '100.00' }),
+    ]);
+    const across = (doc: NormalizedDocument) => validate(doc).filter((c) => c.rule === 'cross-table' && c.code === '201');
+    // in a budget the revenue by class is what it plans to spend on each
+    expect(across(docOf(summary, revenue)).map((c) => c.severity)).toEqual(['error']);
+    expect(across(finalDoc(summary, revenue))).toEqual([]);
   });
 });

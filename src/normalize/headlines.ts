@@ -13,6 +13,8 @@ import type { LineItem, NormalizedDocument, NormalizedTable } from './line-items
 /** Labels of a grand-total row, the most specific first. */
 const REVENUE_GRAND_TOTALS = ['收入总计', '收入总额', '总计', '收入合计', '合计'];
 const TABLE_TOTALS = ['合计', '总计', '支出合计', '支出总计', '本年支出合计'];
+export const PERSONNEL_TOTALS = ['人员经费合计', '人员经费小计', '人员经费'];
+export const PUBLIC_TOTALS = ['公用经费合计', '公用经费小计', '公用经费'];
 
 /** The first of `labels` (in that order) that labels a code-less row of the side; its items. */
 function totalRow(table: NormalizedTable | undefined, labels: string[], side: 'revenue' | 'expenditure'): LineItem[] {
@@ -41,6 +43,9 @@ const measureOf = (items: LineItem[], measure: string) => items.find((i) => i.me
 
 const sum = (values: (bigint | undefined)[]) => (values.every((v) => v === undefined) ? undefined : values.reduce<bigint>((s, v) => s + (v ?? 0n), 0n));
 
+/** The names of the "三公" items and their parts (threePublicItem's), besides 合计: a 合计 over only these is the "三公" total. */
+const THREE_PUBLIC_PARTS = new Set(['合计', '因公出国(境)费', '公务用车购置及运维费', '公务用车购置费', '公务用车运行维护费', '公务接待费']);
+
 /** The "三公" total: its 小计 row where printed, else the sum of the three items (not 会议费, 培训费 or 机关运行经费). */
 function threePublic(table: NormalizedTable | undefined): bigint | undefined {
   if (!table) return undefined;
@@ -58,6 +63,9 @@ function threePublic(table: NormalizedTable | undefined): bigint | undefined {
   const item = (label: string) => byItem.get(label);
   const subtotal = item('“三公”经费小计');
   if (subtotal !== undefined) return subtotal;
+  // a 合计 over the three items and nothing else is their total as printed (中央's 决算 公开09表: 合计 | 因公出国（境）费 | 公务用车… | 公务接待费)
+  const total = item('合计');
+  if (total !== undefined && [...byItem.keys()].every((name) => THREE_PUBLIC_PARTS.has(name))) return total;
   const cars = item('公务用车购置及运维费') ?? sum([item('公务用车购置费'), item('公务用车运行维护费')]);
   const parts = sum([item('因公出国(境)费'), cars, item('公务接待费')]);
   return parts ?? item('合计');
@@ -68,6 +76,9 @@ export function headlines(doc: NormalizedDocument): Headlines {
   const expenditure = totalRow(table('expenditure'), TABLE_TOTALS, 'expenditure');
   const generalBudget = totalRow(table('general_budget_expenditure'), TABLE_TOTALS, 'expenditure');
   const basicTable = totalRow(table('general_budget_basic_expenditure'), TABLE_TOTALS, 'expenditure');
+  // a table 6 printed as two groups of rows with a total each (人员经费合计 | 公用经费合计) and no 合计 row: the groups' totals
+  const personnelTotal = totalRow(table('general_budget_basic_expenditure'), PERSONNEL_TOTALS, 'expenditure');
+  const publicTotal = totalRow(table('general_budget_basic_expenditure'), PUBLIC_TOTALS, 'expenditure');
   const revenue = totalRow(table('revenue_expenditure_summary'), REVENUE_GRAND_TOTALS, 'revenue');
   return {
     revenueTotalFen: measureOf(revenue, 'amount'),
@@ -76,8 +87,8 @@ export function headlines(doc: NormalizedDocument): Headlines {
     basicFen: measureOf(expenditure, 'basic') ?? sum([measureOf(expenditure, 'personnel'), measureOf(expenditure, 'public')]),
     projectFen: measureOf(expenditure, 'project'),
     generalBudgetFen: measureOf(generalBudget, 'total'),
-    personnelFen: measureOf(basicTable, 'personnel'),
-    publicFen: measureOf(basicTable, 'public'),
+    personnelFen: measureOf(basicTable, 'personnel') ?? measureOf(personnelTotal, 'personnel'),
+    publicFen: measureOf(basicTable, 'public') ?? measureOf(publicTotal, 'public'),
     threePublicFen: threePublic(table('three_public')),
   };
 }

@@ -1,6 +1,6 @@
 import type { Message, SourceRef } from '../ir.js';
 import type { RecognizedDocument, RecognizedTable } from '../recognize/document.js';
-import { periodSuffix } from '../recognize/columns.js';
+import { periodSuffix, type Phase } from '../recognize/columns.js';
 import { isUnitTitle } from '../recognize/titles.js';
 import type { Side, TableKind } from '../recognize/kinds.js';
 import { AmountError, parseAmount, toFen } from './amount.js';
@@ -72,8 +72,8 @@ export interface UnreadableTable {
 export interface NormalizedDocument {
   /** department (部门预算) or unit (单位预算). */
   budgetScope: 'department' | 'unit' | '';
-  /** budget (预算); final (决算) once final accounts are read. */
-  phase: 'budget' | 'final';
+  /** budget (预算) or final (决算): in a final account the amounts are the year's actual (决算数). */
+  phase: Phase;
   departmentCode: string;
   departmentName: string;
   fiscalYear?: number;
@@ -101,7 +101,7 @@ const CARRYOVER_END = '收入总计';
 
 const SIDES = ['revenue', 'expenditure'] as const;
 
-function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear: number | undefined, departmentName: string): NormalizedTable | undefined {
+function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear: number | undefined, departmentName: string, phase: Phase): NormalizedTable | undefined {
   const { spec } = table;
   const where = `table ${spec.number} (${table.title})`;
   const error = (rule: string, text: string, ref: SourceRef) =>
@@ -123,6 +123,8 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
   const hasLabelColumn = table.columns.some((c) => c?.role === 'label');
   const numbered = table.columnNumbers.some((n) => n !== undefined);
   const hasUnitColumn = table.columns.some((c) => c?.role === 'unit');
+  // a table of one row and no column saying which row it is (北京's 收入总表: 合计 | 本年收入 … under one header): the row is its total
+  const totalsOnly = table.rows.length === 1 && !table.columns.some((c) => c !== undefined && ['label', 'code', 'unit', 'period', 'alt-label', 'labelled-measure'].includes(c.role));
   /** The unit whose rows follow its heading row, in tables that print units as rows of the code column. */
   let blockUnit = '';
   /** The last 类 code per record, for 款 codes printed as two digits. */
@@ -146,6 +148,13 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
       continue;
     }
     const rowNo = table.rowNoPosition === undefined || table.rowNoPosition < 0 ? '' : compact(cells[table.rowNoPosition]?.text ?? '');
+    /**
+     * A label whose record has no amount, for the next record of the side:
+     * a total row's label cell merged over two column groups (中央's 决算
+     * 公开06表: 公用经费合计 under the second group's code and name, its
+     * amount in the third group's column).
+     */
+    let spanning: { side: Side; label: string } | undefined;
     for (const { side, block } of records) {
       let rawLabel = '';
       let altLabel = '';
@@ -172,7 +181,7 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
         // a unit's code and name (单位编码 | 单位名称), as printed
         else if (role.role === 'unit') unitName = unitCells = [unitName, cell?.text.trim() ?? ''].filter((t) => t !== '').join(' ');
         else if (role.role === 'alt-label') altLabel ||= cell?.text ?? '';
-        else if (role.role === 'period') period = periodSuffix(cell?.text ?? '', fiscalYear);
+        else if (role.role === 'period') period = periodSuffix(cell?.text ?? '', fiscalYear, phase);
         else if (role.role === 'code' && role.part !== undefined) codeParts[role.part] = cell.text;
         else if (role.role === 'code') rawCode = cell.text;
         else if (role.role === 'labelled-measure') amounts.push({ measure: role.measure, text: cell.text, ref: cell.ref, label: role.label });
@@ -210,10 +219,13 @@ function normalizeTable(table: RecognizedTable, messages: Message[], fiscalYear:
           codeSource = 'label';
         }
       } else codeSource = 'published';
+      const printsAmount = amounts.some((a) => parseAmount(a.text).kind !== 'absent');
+      if (rawLabel.trim() === '' && rawCode.trim() === '' && printsAmount && spanning?.side === side) rawLabel = spanning.label;
+      spanning = rawLabel.trim() !== '' && rawCode.trim() === '' && !printsAmount && !/\d/.test(rawLabel) ? { side, label: rawLabel } : undefined;
       // a table printed per 预算单位 without a label column: the row is the unit
       // a unit's row with neither code nor label heads its block: the unit's 合计 (深圳's 预算单位 rows)
       if (rawLabel.trim() === '' && rawCode.trim() === '' && hasLabelColumn && unitCells !== '') rawLabel = '合计';
-      if (rawLabel.trim() === '' && rawCode.trim() === '' && !hasLabelColumn) rawLabel = unitName;
+      if (rawLabel.trim() === '' && rawCode.trim() === '' && !hasLabelColumn) rawLabel = unitName || (totalsOnly ? '合计' : '');
       let label = normalizeLabel(rawLabel);
       if (spec.kind === 'fiscal_summary' && side === 'revenue') {
         if (label === CARRYOVER_END) underCarryover = false;
@@ -331,7 +343,7 @@ export function normalize(doc: RecognizedDocument): NormalizedDocument {
   const unreadable: UnreadableTable[] = [...doc.unreadable];
   for (const table of doc.tables) {
     const before = messages.length;
-    const normalized = normalizeTable(table, messages, doc.fiscalYear, doc.department?.name ?? '');
+    const normalized = normalizeTable(table, messages, doc.fiscalYear, doc.department?.name ?? '', doc.phase);
     const errors = messages.slice(before).filter((m) => m.severity === 'error');
     if (normalized && errors.length === 0) {
       tables.push(normalized);
@@ -351,7 +363,7 @@ export function normalize(doc: RecognizedDocument): NormalizedDocument {
   const unitTitles = doc.tables.filter((t) => isUnitTitle(t.title)).length;
   return {
     budgetScope: doc.tables.length === 0 ? '' : unitTitles > doc.tables.length / 2 ? 'unit' : 'department',
-    phase: doc.tables.filter((t) => t.final).length > doc.tables.length / 2 ? 'final' : 'budget',
+    phase: doc.phase,
     departmentCode: doc.department?.code ?? '',
     departmentName: doc.department?.name ?? '',
     fiscalYear: doc.fiscalYear,

@@ -26,7 +26,7 @@ const ECONOMIC_LABEL = /经济(?:分类)?(?:科目)?/;
  * where no parent says more.
  */
 const GENERIC_AMOUNT =
-  /^(?:合计|总计|小计|金额|预算数|预算金额|决算数|预算|本年预算|当年预算|编制预算|部门预算|全年预算数?|支出预算|收入预算|合计数|总额|本年|支出总计|收入总计|本年支出合计|本年收入合计|本年收入|本年支出|预算安排|年初预算数?|本年预算数)$/;
+  /^(?:合计|总计|小计|金额|预算数|预算金额|决算数|决算|本年决算数?|当年决算数?|年度决算数?|预算|本年预算|当年预算|编制预算|部门预算|全年预算数?|调整后?预算数?|决算金额|支出预算|收入预算|合计数|总额|本年|支出总计|收入总计|本年支出合计|本年收入合计|本年收入|本年支出|预算安排|年初预算数?|本年预算数)$/;
 
 /** Concepts of amount columns → measure keys (docs/SCHEMA.md). */
 const MEASURE_CONCEPTS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -67,16 +67,38 @@ const CURRENT_YEAR = /^(?:本年收入|当年预算)$/;
 /** Leaves that qualify their parent's concept: 项目支出/扣除基建项目后预算数 is project_excluding_capital_construction. */
 const MODIFIERS: ReadonlyArray<readonly [RegExp, string]> = [[/扣除(?:中央)?基建(?:项目|投资)(?:后(?:预算数|执行数)?)?\)?$/, 'excluding_capital_construction']];
 
-/** A comparison column: last year's budget or outturn, or the change; never the year's own amount. */
-export function comparisonOf(path: string[], fiscalYear: number | undefined): '' | '_prior_budget' | '_prior_actual' | '_change' {
+/** budget (预算): the amounts are the year's budget; final (决算): they are the year's actual, beside the budget they compare with. */
+export type Phase = 'budget' | 'final';
+
+/** Suffixes of the measures of comparison columns (docs/SCHEMA.md, "Comparison columns"). */
+export type ComparisonSuffix = '' | '_prior_budget' | '_prior_actual' | '_change' | '_budgeted' | '_initial_budgeted';
+
+/** A header text that names the budget figure (预算数, 全年预算数, 调整预算数, 年初预算): in a final account, the plan the actual is compared with. */
+const BUDGET_FIGURE = /^(?:本年|当年|全年|调整后?|年初|年度)?预算(?:数|金额|安排数?)?$/;
+
+/**
+ * A comparison column: last year's budget or outturn, or the change; never
+ * the year's own amount. In a final account (决算) the year's own amount is
+ * the actual (决算数); a column of the year's budget (预算数) is a
+ * comparison too: `_budgeted` (`_initial_budgeted` for 年初预算数).
+ */
+export function comparisonOf(path: string[], fiscalYear: number | undefined, phase: Phase = 'budget'): ComparisonSuffix {
   const text = path.join('/');
   if (/增减|增长|变动|比上年|同比|增幅/.test(text)) return '_change';
   const priorYear = /(\d{4})年/.exec(text);
   // a budget prints the year's outturn (执行数) only for the year before
-  if (/执行数|执行/.test(text)) return '_prior_actual';
+  if (phase === 'budget' && /执行数|执行/.test(text)) return '_prior_actual';
   const prior = /上年(?:预算|执行|决算)|上年度|(?:^|\/)上年(?:$|\/)/.test(text) || (fiscalYear !== undefined && priorYear !== null && Number(priorYear[1]) < fiscalYear);
-  if (!prior) return '';
-  return /决算|实际/.test(text) ? '_prior_actual' : '_prior_budget';
+  if (prior) {
+    // a final account compares with last year's actual where it says nothing more (上年, 2023年)
+    if (phase === 'final') return /预算/.test(text) && !/决算/.test(text) ? '_prior_budget' : '_prior_actual';
+    return /决算|实际/.test(text) ? '_prior_actual' : '_prior_budget';
+  }
+  if (phase === 'final') {
+    const budget = path.map(headerText).find((t) => BUDGET_FIGURE.test(t));
+    if (budget !== undefined && !path.some((t) => /决算|实际|执行/.test(t))) return /年初/.test(budget) ? '_initial_budgeted' : '_budgeted';
+  }
+  return '';
 }
 
 /** A header text as read: compact, without 其中:, a leading year or quotes. */
@@ -162,8 +184,8 @@ export function headerPaths(rows: string[][], width: number): string[][] {
 }
 
 /** The measure a header path names on a side, or undefined when the vocabulary has no concept for it. */
-export function measureOfPath(path: string[], kind: TableKind, side: Side, fiscalYear?: number): string | undefined {
-  const suffix = comparisonOf(path, fiscalYear);
+export function measureOfPath(path: string[], kind: TableKind, side: Side, fiscalYear?: number, phase: Phase = 'budget'): string | undefined {
+  const suffix = comparisonOf(path, fiscalYear, phase);
   const twoSided = KIND_COLUMNS[kind].sides.length > 1;
   // a two-sided table's 收入 / 支出 parents name the side, not the measure
   const texts = path
@@ -174,7 +196,7 @@ export function measureOfPath(path: string[], kind: TableKind, side: Side, fisca
   let currentYear = false;
   const modifier = MODIFIERS.find(([pattern]) => texts.some((t) => pattern.test(t)));
   if (modifier && modifier[0].test(texts.at(-1) ?? '')) texts.pop();
-  const modified = (key: string) => (modifier ? `${key.replace(/_(?:prior_budget|prior_actual|change)$/, '')}_${modifier[1]}${suffix}` : key);
+  const modified = (key: string) => (modifier ? `${key.replace(/_(?:prior_budget|prior_actual|change|budgeted|initial_budgeted)$/, '')}_${modifier[1]}${suffix}` : key);
   // from the leaf up: the first text with a concept of its own decides; parents may group it
   for (let i = texts.length - 1; i >= 0; i--) {
     const text = texts[i];
@@ -255,12 +277,14 @@ export const withoutThreePublicItem = (path: string[]) => path.filter((t) => thr
  * A row's period, where a column says it (年度: 2025年 | 2026年 | 增减变化金额):
  * the measure suffix of the row's amounts, as comparisonOf gives for a column.
  */
-export function periodSuffix(text: string, fiscalYear: number | undefined): string | undefined {
+export function periodSuffix(text: string, fiscalYear: number | undefined, phase: Phase = 'budget'): string | undefined {
   const t = compact(text);
   if (t === '') return '';
   if (/增减|变化|变动|增长/.test(t)) return '_change';
-  const year = /^(\d{4})年?(?:度)?(?:预算数?|执行数?)?$/.exec(t);
-  if (!year) return /^(?:上年|上年度)/.test(t) ? '_prior_budget' : /^(?:本年|当年|本年度)/.test(t) ? '' : undefined;
-  if (fiscalYear === undefined || Number(year[1]) === fiscalYear) return '';
-  return Number(year[1]) < fiscalYear ? (/执行/.test(t) ? '_prior_actual' : '_prior_budget') : undefined;
+  const year = /^(\d{4})年?(?:度)?(?:预算数?|执行数?|决算数?)?$/.exec(t);
+  if (!year) return /^(?:上年|上年度)/.test(t) ? (phase === 'final' && !/预算/.test(t) ? '_prior_actual' : '_prior_budget') : /^(?:本年|当年|本年度)/.test(t) ? '' : undefined;
+  if (fiscalYear === undefined || Number(year[1]) === fiscalYear) return phase === 'final' && /预算/.test(t) ? '_budgeted' : '';
+  if (Number(year[1]) > fiscalYear) return undefined;
+  if (phase === 'final') return /预算/.test(t) ? '_prior_budget' : '_prior_actual';
+  return /执行|决算/.test(t) ? '_prior_actual' : '_prior_budget';
 }

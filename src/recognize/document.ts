@@ -4,7 +4,7 @@ import { isAmountText, knownUnit, parseAmount } from '../normalize/amount.js';
 import { compact, nfkc } from '../normalize/label.js';
 import type { UnreadableTable } from '../normalize/line-items.js';
 import { soleNonEmpty, toLines, type Line } from './lines.js';
-import { headerPaths, headerText, KIND_COLUMNS, measureOfPath, readColumn, threePublicItem, withoutThreePublicItem, type ColumnLayout } from './columns.js';
+import { headerPaths, headerText, KIND_COLUMNS, measureOfPath, readColumn, threePublicItem, withoutThreePublicItem, type ColumnLayout, type Phase } from './columns.js';
 import { TABLE_SPECS, type ColumnRole, type Side, type TableKind, type TableSpec } from './kinds.js';
 import { isAnyTableTitle, readTitle, titleParts, type TitleReading } from './titles.js';
 
@@ -48,6 +48,12 @@ export interface RecognizedTable {
 
 export interface RecognizedDocument {
   department?: Department;
+  /**
+   * budget (预算) or final (决算), by what most of its tables' titles say:
+   * in a final account the amounts are the year's actual (决算数), the
+   * budget columns beside them comparisons (`_budgeted`).
+   */
+  phase: Phase;
   fiscalYear?: number;
   fiscalYearRef?: SourceRef;
   tables: RecognizedTable[];
@@ -231,7 +237,7 @@ interface HeaderLayout extends ColumnLayout {
  * amount column); a two-sided table's sides come from its 收入 / 支出
  * parents or, without them, from the second record.
  */
-function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fiscalYear: number | undefined): HeaderLayout | string {
+function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fiscalYear: number | undefined, phase: Phase): HeaderLayout | string {
   const paths = headerPaths(
     headers.map((h) => h.texts.map(compact)),
     width,
@@ -307,7 +313,7 @@ function layoutFromHeaders(headers: Line[], width: number, spec: TableSpec, fisc
     } else {
       // a 小计 with no item above it (长春: 当年预算 / 小计) is the "三公" subtotal of its group
       const item = transposed && !hasLabel ? (threePublicItem(reading.path) ?? (/^(?:小计|合计)$/.test(headerText(reading.path.at(-1) ?? '')) ? '“三公”经费小计' : undefined)) : undefined;
-      const measure = measureOfPath(item ? withoutThreePublicItem(reading.path) : reading.path, spec.kind, side, fiscalYear);
+      const measure = measureOfPath(item ? withoutThreePublicItem(reading.path) : reading.path, spec.kind, side, fiscalYear, phase);
       if (transposed && !hasLabel && item !== undefined && measure !== undefined) role = { side, role: 'labelled-measure', label: item, measure, block };
       else if (measure !== undefined && !(transposed && !hasLabel)) role = { side, role: 'measure', measure, block };
       else unknown.push({ position: p, header: named });
@@ -395,7 +401,7 @@ const holdsNumber = (cell: Cell | undefined) => cell !== undefined && isAmountTe
  * data. A layout that cannot be read makes this table unreadable, with the
  * reason, never the document.
  */
-function readSection(lines: Line[], start: number, title: TitleReading, titleLine: Line, documentYear: number | undefined): Section {
+function readSection(lines: Line[], start: number, title: TitleReading, titleLine: Line, documentYear: number | undefined, phase: Phase): Section {
   const kind = title.kind;
   const spec = TABLE_SPECS[kind];
   const messages: Message[] = [];
@@ -418,7 +424,7 @@ function readSection(lines: Line[], start: number, title: TitleReading, titleLin
     messages.push({ severity: 'warning', stage: 'recognize', rule: 'table-layout', text: `table ${spec.number} (${titleText}): ${reason}`, ref });
     return { unreadable: reason, meta, metaRef, end: ended ? i : i + 1, messages };
   };
-  const fromHeaders = (width: number): HeaderLayout | string => layoutFromHeaders(headerLines, width, spec, meta.year ?? year);
+  const fromHeaders = (width: number): HeaderLayout | string => layoutFromHeaders(headerLines, width, spec, meta.year ?? year, phase);
 
   for (; i < lines.length; i++) {
     const line = lines[i];
@@ -584,16 +590,101 @@ function appendContinuation(table: RecognizedTable, more: RecognizedTable): void
   }
 }
 
+/** What a table's amount columns measure, by side: a continuation repeats them, a table's other half has others. */
+function measuresOf(table: RecognizedTable): Set<string> {
+  const keys = new Set<string>();
+  for (const c of table.columns) {
+    if (c?.role === 'measure') keys.add(`${c.side}:${c.measure}`);
+    else if (c?.role === 'labelled-measure') keys.add(`${c.side}:${c.label}:${c.measure}`);
+  }
+  return keys;
+}
+
+const sharesMeasures = (a: RecognizedTable, b: RecognizedTable) => [...measuresOf(b)].some((k) => measuresOf(a).has(k));
+
+/** A table whose columns are one record a row (one side, one group): what a table printed in halves is. */
+const oneRecord = (t: RecognizedTable) => new Set(t.columns.flatMap((c) => (c ? [`${c.side}:${c.block ?? 0}`] : []))).size === 1;
+
+/**
+ * Whether `more`, under the same title, is the right half of `table`
+ * rather than its continuation (北京's 预算02表 收入总表: 合计 | 本年收入 … on
+ * page 3, 其他收入 | 上年结转结余 … on page 4): a continuation repeats the
+ * header, so its amount columns measure what the first part's do; the
+ * other half's measure none of them.
+ */
+function isOtherHalf(table: RecognizedTable, more: RecognizedTable): boolean {
+  const mine = measuresOf(table);
+  const theirs = measuresOf(more);
+  return mine.size > 0 && theirs.size > 0 && more.rows.length > 0 && oneRecord(table) && oneRecord(more) && ![...theirs].some((k) => mine.has(k));
+}
+
+/** The roles that say which row a row is (its code, label, unit, period): a right half repeats them. */
+const ROW_ROLES = new Set(['code', 'label', 'alt-label', 'unit', 'period']);
+
+/** A row's identity by the cells of its code and label columns, for lining up the halves of a table. */
+function rowKey(table: RecognizedTable, cells: Cell[]): string {
+  return table.columns
+    .flatMap((c, p) => (c?.role === 'code' || c?.role === 'label' ? [compact(cells[p]?.text ?? '')] : []))
+    .filter((t) => t !== '')
+    .join('|');
+}
+
+/**
+ * The two halves of a table printed side by side, as one table: row by
+ * row, the left half's cells, then the right half's, less the columns that
+ * repeat which row it is. The halves must line up: as many rows, and where
+ * both print codes or labels, the same ones; else no row can be trusted to
+ * hold its own amounts.
+ */
+function joinHalves(left: RecognizedTable, right: RecognizedTable): RecognizedTable | string {
+  const printed = `it is printed in two halves side by side (its columns go on where its title is repeated)`;
+  if (left.rows.length !== right.rows.length) return `${printed}, and the halves have ${left.rows.length} and ${right.rows.length} rows, which do not line up`;
+  const width = left.columns.length;
+  const keyed = (t: RecognizedTable) => t.columns.some((c) => c?.role === 'code' || c?.role === 'label');
+  const bothKeyed = keyed(left) && keyed(right);
+  const rows: RecognizedTable['rows'] = [];
+  for (const [i, row] of left.rows.entries()) {
+    const other = right.rows[i];
+    if (bothKeyed && rowKey(left, row.cells) !== rowKey(right, other.cells)) {
+      return `${printed}, and row ${i + 1} of the left half (${rowKey(left, row.cells) || 'no label'}) is not row ${i + 1} of the right (${rowKey(right, other.cells) || 'no label'})`;
+    }
+    if (row.cells.slice(width).some((c) => c.text.trim() !== '')) return `${printed}, and a row of its left half holds more cells than its header has columns`;
+    const cells = row.cells.slice(0, width);
+    while (cells.length < width) cells.push({ text: '', ref: row.ref });
+    rows.push({ cells: [...cells, ...other.cells], ref: row.ref });
+  }
+  const leftRoles = new Set(left.columns.flatMap((c) => (c ? [c.role] : [])));
+  const record = left.columns.find((c) => c !== undefined)!;
+  const columns = [
+    ...left.columns,
+    ...right.columns.map((c): ColumnRole | undefined => (c === undefined || (ROW_ROLES.has(c.role) && leftRoles.has(c.role)) ? undefined : { ...c, side: record.side, block: record.block ?? 0 })),
+  ];
+  return {
+    ...left,
+    columns,
+    columnNumbers: [...left.columnNumbers, ...right.columnNumbers],
+    rowNoPosition: left.rowNoPosition ?? (right.rowNoPosition === undefined ? undefined : width + right.rowNoPosition),
+    rows,
+    unit: left.unit ?? (left.unitDeclared === undefined ? right.unit : undefined),
+    unitDeclared: left.unitDeclared ?? right.unitDeclared,
+    unitRef: left.unitRef ?? right.unitRef,
+    emptyNote: left.emptyNote ?? right.emptyNote,
+  };
+}
+
 /** The nine tables and the narrative, from a document's blocks (or their lines, when the caller has made them). */
 export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): RecognizedDocument {
   const messages: Message[] = [];
   const tables = new Map<TableKind, RecognizedTable>();
+  /** The right half of a table printed in two halves side by side, its columns continued on another page. */
+  const halves = new Map<TableKind, RecognizedTable>();
   const unreadable = new Map<TableKind, UnreadableTable & { rank: number }>();
   const paragraphs: RecognizedDocument['paragraphs'] = [];
   let department: Department | undefined;
   let fiscalYear: number | undefined;
   let fiscalYearRef: SourceRef | undefined;
   const cover = yearOfCover(lines);
+  const phase = phaseOf(lines, cover?.phase);
 
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];
@@ -603,7 +694,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
       i++;
       continue;
     }
-    const section = readSection(lines, i + 1, title, line, fiscalYear ?? cover?.year);
+    const section = readSection(lines, i + 1, title, line, fiscalYear ?? cover?.year, phase);
     messages.push(...section.messages);
     i = Math.max(section.end, i + 1);
     const existing = tables.get(title.kind);
@@ -641,14 +732,36 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
       tables.set(title.kind, section.table);
       unreadable.delete(title.kind);
     } else if (existing.title === section.table.title || titleParts(existing.title).core === titleParts(section.table.title).core) {
-      // the same title again: the table continued over a page
-      appendContinuation(existing, section.table);
-    } else if (section.table.rank > existing.rank) {
+      // the same title again: the table continued over a page, or its right half (other columns, the same rows)
+      const half = halves.get(title.kind);
+      if (half && sharesMeasures(half, section.table)) appendContinuation(half, section.table);
+      else if (!half && isOtherHalf(existing, section.table)) halves.set(title.kind, section.table);
+      else appendContinuation(existing, section.table);
+    } else if (section.table.rank > existing.rank || (section.table.rank === existing.rank && fitsScheme(section.table) && !fitsScheme(existing))) {
       tables.set(title.kind, section.table);
       messages.push(leftOut(existing, section.table));
     } else {
       messages.push(leftOut(section.table, existing));
     }
+  }
+  for (const [kind, half] of halves) {
+    const left = tables.get(kind)!;
+    const joined = joinHalves(left, half);
+    const where = `table ${left.spec.number} (${left.title})`;
+    if (typeof joined === 'string') {
+      tables.delete(kind);
+      unreadable.set(kind, { kind, number: left.spec.number, title: left.title, unit: left.unit ?? '', reason: joined, ref: left.titleRef, rank: left.rank });
+      messages.push({ severity: 'warning', stage: 'recognize', rule: 'table-layout', text: `${where}: ${joined}`, ref: half.titleRef });
+      continue;
+    }
+    tables.set(kind, joined);
+    messages.push({
+      severity: 'info',
+      stage: 'recognize',
+      rule: 'table-halves',
+      text: `${where} is printed in two halves side by side (its columns go on where its title is repeated); the halves are read as one table, row by row`,
+      ref: half.titleRef,
+    });
   }
   // a document whose tables name no year: the year its cover or first pages name (国家信访局2026年部门预算)
   if (fiscalYear === undefined && cover && tables.size > 0) {
@@ -658,6 +771,7 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
 
   return {
     department,
+    phase,
     fiscalYear,
     fiscalYearRef,
     tables: [...tables.values()],
@@ -667,8 +781,28 @@ export function recognize(doc: ExtractedDocument, lines = toLines(doc.blocks)): 
   };
 }
 
-/** The year the first pages name for the budget: `2026年部门预算`, `国家信访局2026年度部门预算`. */
-function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefined {
+/**
+ * budget or final, by the titles of the nine tables: final where most of
+ * them say 决算 (收入支出决算总表 …). Read before the tables are, since a
+ * final account's columns are read for what they compare (预算数 beside
+ * 决算数).
+ */
+function phaseOf(lines: Line[], cover: Phase | undefined): Phase {
+  let finals = 0;
+  let titles = 0;
+  for (const line of lines) {
+    const title = titleOf(line);
+    if (!title) continue;
+    titles++;
+    if (title.final) finals++;
+  }
+  // titles that name no phase at all (收入支出总表 …): the cover's (某局2023年度部门决算)
+  if (finals === 0 && cover === 'final') return 'final';
+  return finals > titles / 2 ? 'final' : 'budget';
+}
+
+/** The year the first pages name for the budget or the final account: `2026年部门预算`, `国家信访局2024年度部门决算`. */
+function yearOfCover(lines: Line[]): { year: number; ref: SourceRef; phase: Phase } | undefined {
   // the cover's lines joined: 2026年深圳市住房和建设局（本级） / 部门预算
   let text = '';
   const starts: number[] = [];
@@ -677,11 +811,37 @@ function yearOfCover(lines: Line[]): { year: number; ref: SourceRef } | undefine
     starts.push(text.length);
     text += line.texts.join('');
   }
-  const m = /(20\d{2})\s*年度?[^，。,年]{0,30}?(?:部门|单位|综合)预算/.exec(text);
+  // a final account's cover may name no scope (某医院2023年度决算)
+  const m = /(20\d{2})\s*年度?[^，。,年]{0,30}?(?:(?:部门|单位|综合)(?:预算|决算)|决算)/.exec(text);
   if (!m) return undefined;
   let at = 0;
   while (at + 1 < starts.length && starts[at + 1] <= m.index) at++;
-  return { year: Number(m[1]), ref: first[at].ref };
+  return { year: Number(m[1]), ref: first[at].ref, phase: m[0].endsWith('决算') ? 'final' : 'budget' };
+}
+
+/**
+ * Whether a table's rows are coded in its kind's classification, as far as
+ * its codes say: 2xx… for the function classes, 3xx… or 5xx… for the
+ * economic ones. Of two tables whose titles read alike as one kind (四川's
+ * 一般公共预算财政拨款支出决算表 by function beside its …支出决算明细表 by
+ * economic class), the one coded in the kind's classification is it.
+ */
+function fitsScheme(table: RecognizedTable): boolean {
+  const scheme = table.spec.codeScheme;
+  if (!scheme) return true;
+  let fit = 0;
+  let misfit = 0;
+  const positions = table.columns.flatMap((c, p) => (c && ((c.role === 'code' && (c.part ?? 0) === 0) || c.role === 'label') ? [p] : []));
+  for (const row of table.rows) {
+    for (const p of positions) {
+      const code = /^\[?(\d{3,7})(?!\d)/.exec(nfkc(row.cells[p]?.text ?? '').trim())?.[1];
+      if (!code) continue;
+      if ((code[0] === '2') === (scheme === 'function')) fit++;
+      else if (/^[235]/.test(code)) misfit++;
+      break;
+    }
+  }
+  return misfit <= fit || misfit < 3;
 }
 
 /** Two tables read as one kind: the one that names it better is kept. */

@@ -57,7 +57,12 @@ function factOf(name: string, digits: string, unit: string, sentence: string, re
   }
 }
 
-export function extractFacts(paragraphs: { text: string; ref: SourceRef }[]): NarrativeFact[] {
+/**
+ * The facts of the paragraphs. In a final account (决算) the tables hold
+ * the year's actual: a figure the text calls a budget (公务接待费预算为5.80万元,
+ * 完成预算的…) is not one of theirs, and is left out.
+ */
+export function extractFacts(paragraphs: { text: string; ref: SourceRef }[], phase: 'budget' | 'final' = 'budget'): NarrativeFact[] {
   const facts: NarrativeFact[] = [];
   const seen = new Set<string>();
   const add = (fact: NarrativeFact | undefined) => {
@@ -73,9 +78,9 @@ export function extractFacts(paragraphs: { text: string; ref: SourceRef }[]): Na
       for (const [name, pattern, keyword] of PATTERNS) {
         if (!sentence.includes(keyword)) continue;
         const m = pattern.exec(sentence);
-        if (m) add(factOf(name, m[1], m[2], raw.trim(), paragraph.ref));
+        if (m && !(phase === 'final' && /预算/.test(m[0]))) add(factOf(name, m[1], m[2], raw.trim(), paragraph.ref));
       }
-      const change = CHANGE.exec(sentence);
+      const change = phase === 'final' ? null : CHANGE.exec(sentence);
       if (change) {
         const [, totalDigits, totalUnit, , direction, deltaDigits, deltaUnit] = change;
         const total = factOf('change_total', totalDigits, totalUnit, raw.trim(), paragraph.ref);

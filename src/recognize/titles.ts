@@ -34,7 +34,7 @@ const NUMBERING_AFTER = /(?:\((?:预算|公开)?表[0-9一二三四五六七八�
 /** Years, scope and phase words that say nothing of the kind. */
 const YEAR = /^(?:\d{4}年?度?|[〇零一二三四五六七八九]{4}年度?)/;
 const SCOPE =
-  /^(?:本年度?|本级|市级|区级|县级|省级|市本级|部门综合预算|综合预算|部门预算|单位预算|预算单位|部门\(单位\)|单位\(部门\)|部门|单位|财务|\d{4}年?度?)/;
+  /^(?:本年度?|本级|市级|区级|县级|省级|市本级|部门综合预算|综合预算|部门预算|单位预算|部门决算|单位决算|预算单位|部门\(单位\)|单位\(部门\)|部门|单位|财务|\d{4}年?度?)/;
 /** A continued table's title: (续), (续表), 续表, 续. */
 const CONTINUED = /(?:\(续表?\)|续表|\(续\d*\))$/;
 /** Words that make a line something else than a table's title: a section about a table, a contents line. */
@@ -92,7 +92,7 @@ const TITLE_CONCEPTS: TitleConcept[] = [
   { kind: 'gov_fund_expenditure', pattern: new RegExp(`^${FILL}政府性?基金${FILL}(?:收入)?(?:收支|支出|收入支出)${FILL}(?:功能分类)?${TAIL}`), rank: always(1) },
   { kind: 'soe_capital_expenditure', pattern: new RegExp(`^${FILL}国有资本经营${FILL}(?:收支|支出|收入支出)${FILL}(?:功能分类)?${TAIL}`), rank: always(1) },
   { kind: 'fiscal_summary', pattern: new RegExp(`^财政拨款${FILL}(?:收支|收入支出)${FILL}总(?:体情况)?${TAIL}`), rank: always(1) },
-  { kind: 'revenue_expenditure_summary', pattern: new RegExp(`^(?:财务)?(?:收支|收入支出)${FILL}总(?:体情况)?${TAIL}`), rank: always(1) },
+  { kind: 'revenue_expenditure_summary', pattern: new RegExp(`^(?:财务)?(?:收支|收入支出)${FILL}总(?:体情况)?${TAIL}|^(?:收支|收入支出)决算(?:情况)?表$`), rank: always(1) },
   { kind: 'revenue', pattern: new RegExp(`^收入${FILL}(?:总(?:体情况)?)?${TAIL}`), rank: always(1) },
   { kind: 'expenditure', pattern: new RegExp(`^支出${FILL}(?:总(?:体情况)?)?${TAIL}`), rank: always(1) },
   {
@@ -124,7 +124,8 @@ export function readTitle(text: string): TitleReading | undefined {
   const whole = compact(text);
   if (NOT_A_TITLE.test(whole)) return undefined;
   const { core, qualifier } = titleParts(text);
-  const final = /决算/.test(core);
+  // (部门决算收支总表: the scope word says it)
+  const final = /决算/.test(whole);
   const classification = classificationOf(qualifier) || classificationOf(core);
   for (const concept of TITLE_CONCEPTS) {
     if (!concept.pattern.test(core)) continue;

@@ -213,7 +213,8 @@ WITH candidates AS (
          (SELECT count(*) FROM checks c WHERE c.doc_key = d.doc_key AND c.severity = 'error') AS check_errors,
          (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key AND t.status = 'unreadable') AS tables_unreadable,
          (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS line_items
-  FROM documents d WHERE d.status IN ${READ_STATUSES} AND d.fiscal_year IS NOT NULL
+  -- the budget's figures: a final account (决算) of the same year says what was spent, not what was planned
+  FROM documents d WHERE d.status IN ${READ_STATUSES} AND d.fiscal_year IS NOT NULL AND d.phase = 'budget'
 ), ranked AS (
   SELECT candidates.*,
          row_number() OVER (PARTITION BY department_key, fiscal_year

@@ -288,6 +288,9 @@ function blocksOf(rows: RowView[]): Map<string, RowView[]> {
 /** Measures summed over rows: every one but the comparison columns (a 增长率 is no sum). */
 const isRowAdditive = (measure: string) => !/_change$/.test(measure);
 
+/** A group's total in a table printed as column groups (人员经费合计, 公用经费小计). */
+const GROUP_TOTAL = /^(?:人员经费|公用经费)(?:合计|小计)$/;
+
 function checkHierarchy(c: Checker, view: TableView): void {
   if (view.table.kind === 'three_public' || view.table.kind === 'revenue_expenditure_summary' || view.table.kind === 'fiscal_summary') return;
   const seen = new Set<string>();
@@ -310,6 +313,8 @@ function checkHierarchy(c: Checker, view: TableView): void {
     const parents: [RowView, RowView[], string][] = coded.filter((r) => byParent.has(r.code)).map((r) => [r, byParent.get(r.code)!, 'hierarchy']);
     const classes = byParent.get('');
     if (total && classes) parents.push([total, classes, 'total-of-classes']);
+    // no 合计 row, one total per group (决算 公开06表: 人员经费合计 | 公用经费合计): each the sum of the 类 in its measure
+    if (!total && classes) for (const group of block.filter((r) => r.code === '' && GROUP_TOTAL.test(r.label))) parents.push([group, classes, 'total-of-classes']);
     for (const [parent, children, rule] of parents) {
       const name = (rows: RowView[]) => (rule === 'hierarchy' ? `the sum of ${rows.map((ch) => ch.code).join(', ')}` : `the sum of the 类 ${rows.map((ch) => ch.code).join(', ')}`);
       // a code printed twice (无锡: the 项 under 21999 printed with its 款's code) is a row printed twice or two rows: the identity decides
@@ -704,6 +709,22 @@ function checkBasicTotals(c: Checker, basicTable: TableView | undefined, general
   if (!basicTable || !general) return;
   const a = totalRow(basicTable);
   const b = totalRow(general);
+  if (!a && b) {
+    // no 合计 row, but one total per group (中央's 决算 公开06表: 人员经费合计 | 公用经费合计): their sum
+    const group = (label: RegExp, measure: string) => ownRows(basicTable).find((r) => r.code === '' && label.test(r.label))?.values.get(measure);
+    const personnel = group(/^人员经费(?:合计|小计)$/, 'personnel');
+    const publicTotal = group(/^公用经费(?:合计|小计)$/, 'public');
+    const basic = columnsFor('basic', columnsOf(general, 'expenditure')).map((m) => b.values.get(m));
+    if (!personnel || !publicTotal || basic.length !== 1 || !basic[0]) return;
+    c.compare(
+      'cross-table',
+      { table: general, code: '', label: b.label, measure: basic[0].measure, ref: basic[0].ref },
+      termOf(basic[0], general.table),
+      [termOf(personnel, basicTable.table), termOf(publicTotal, basicTable.table)],
+      `table ${basicTable.table.number} (${basicTable.table.title}) ${personnel.label} + ${publicTotal.label}`,
+    );
+    return;
+  }
   const aMeasure = columnsOf(basicTable, 'expenditure').has('basic') ? 'basic' : 'total';
   const aItem = a?.values.get(aMeasure);
   const generalColumns = columnsOf(general, 'expenditure');
@@ -865,7 +886,8 @@ export function validate(doc: NormalizedDocument, facts: NarrativeFact[] = [], p
   const v = (k: TableKind) => views.get(k);
   checkAcross(c, v('revenue_expenditure_summary'), 'amount', v('expenditure'), 'total');
   checkSpendingTotals(c, v('revenue_expenditure_summary'), v('expenditure'));
-  checkAcross(c, v('revenue_expenditure_summary'), 'amount', v('revenue'), 'total');
+  // a budget's revenue by function class is what it plans to spend on each; a final account's revenue is not its spending
+  if (doc.phase !== 'final') checkAcross(c, v('revenue_expenditure_summary'), 'amount', v('revenue'), 'total');
   checkFunds(c, v('fiscal_summary'), [v('general_budget_expenditure'), v('gov_fund_expenditure'), v('soe_capital_expenditure')]);
   checkBasicTotals(c, v('general_budget_basic_expenditure'), v('general_budget_expenditure'));
   checkRevenueSources(c, v('revenue_expenditure_summary'), v('fiscal_summary'));

@@ -38,7 +38,7 @@ const BALANCES = ['carryover~', 'prior_account_balance~', 'business_fund_drawdow
  * decomposition the table prints at least one required term of; a term the
  * table has no column for is replaced by its own decompositions (人员 +
  * 公用 for an unprinted 基本支出), or counts as nothing. `x?` is optional.
- * Measures with a suffix (`_prior_budget`, `_prior_actual`, `_change`,
+ * Measures with a suffix (`_prior_budget`, `_prior_actual`, `_change`, `_budgeted`,
  * `_excluding_capital_construction`), `of_which_*` and `procurement*` are in
  * no decomposition: they are never terms of a sum.
  */
@@ -86,7 +86,7 @@ export interface Identity {
 }
 
 /** Measures that are never a term of a sum, nor a parent: comparisons, modifiers, "of which" columns. */
-export const isYearMeasure = (measure: string) => !/_prior_budget$|_prior_actual$|_change$|_excluding_|^of_which_|^procurement/.test(measure);
+export const isYearMeasure = (measure: string) => !/_prior_budget$|_prior_actual$|_change$|_budgeted$|_excluding_|^of_which_|^procurement/.test(measure);
 
 /**
  * The decompositions of `measure` over a table's columns: each a list of

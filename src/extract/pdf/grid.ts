@@ -332,6 +332,45 @@ function majority(r: Run, xs: number[], from: number, to: number): number {
 
 export type Box = [number, number, number, number];
 
+/** A run (or the piece of one in one column) and the grid row and column it stands in. */
+interface Piece {
+  run: Run;
+  row: number;
+  col: number;
+}
+
+/**
+ * A wrapped cell whose last line runs over its bottom border (Excel prints
+ * a wrapped cell taller than its row this way: 北京's 31007-信息网络及软件购置更
+ * | 新, 2130306-水利工程运行与维 | 护) has that line in the row below by its
+ * position. It is the cell above's when the line straddles the border
+ * between them, stands above the own line of the row it fell in, and
+ * follows, one line's height below, a line of the cell above that fills
+ * the cell to its right border (the line that wrapped).
+ */
+function reattachWrapped(pieces: Piece[], g: Grid, lastCol: Int32Array): void {
+  const nc = nCols(g);
+  for (const p of pieces) {
+    if (p.row === 0) continue;
+    const { run } = p;
+    const border = g.ys[p.row];
+    // glyphs reach about 0.88 em above the baseline
+    if (!(run.base - 0.88 * run.size < border - 0.2 * run.size && run.base > border)) continue;
+    // the row's own line is lower (a tight grid whose every line touches the border above has none lower)
+    const mates = pieces.filter((q) => q.row === p.row && q !== p);
+    if (!mates.some((q) => q.run.base >= run.base + 0.3 * run.size)) continue;
+    if (!mates.every((q) => q.run.base >= run.base + 0.3 * run.size || Math.abs(q.run.base - run.base) < 0.2 * run.size)) continue;
+    const above = pieces.find((q) => {
+      if (q.row !== p.row - 1 || q.col !== p.col) return false;
+      const gap = run.base - q.run.base;
+      if (gap < 0.9 * run.size || gap > 1.6 * run.size) return false;
+      const right = g.xs[lastCol[g.anchor[q.row * nc + q.col]] + 1];
+      return q.run.x1 >= right - 1.5 * q.run.size;
+    });
+    if (above) p.row = above.row;
+  }
+}
+
 /**
  * The cells' texts of a grid, one row per row band (empty rows dropped),
  * and each cell's box: the merged cell's where it is the merge's anchor
@@ -340,17 +379,6 @@ export type Box = [number, number, number, number];
 export function gridRows(g: Grid, runs: Run[]): { cells: string[]; boxes: Box[]; top: number }[] {
   const nc = nCols(g);
   const nr = nRows(g);
-  const inCell = new Map<number, Run[]>();
-  for (const r of runs) {
-    const rowBand = band(g.ys, midY(r));
-    const row = rowBand < 0 ? (midY(r) < g.ys[0] ? 0 : nr - 1) : rowBand;
-    for (const { run, col } of splitAtColumns(r, g.xs)) {
-      const a = g.anchor[row * nc + col];
-      let list = inCell.get(a);
-      if (!list) inCell.set(a, (list = []));
-      list.push(run);
-    }
-  }
   // The last row and column each merged cell covers.
   const lastRow = new Int32Array(nr * nc);
   const lastCol = new Int32Array(nr * nc);
@@ -359,13 +387,47 @@ export function gridRows(g: Grid, runs: Run[]): { cells: string[]; boxes: Box[];
     lastRow[a] = Math.max(lastRow[a], Math.floor(i / nc));
     lastCol[a] = Math.max(lastCol[a], i % nc);
   }
+  const pieces: Piece[] = [];
+  for (const r of runs) {
+    const rowBand = band(g.ys, midY(r));
+    const row = rowBand < 0 ? (midY(r) < g.ys[0] ? 0 : nr - 1) : rowBand;
+    for (const { run, col } of splitAtColumns(r, g.xs)) pieces.push({ run, row, col });
+  }
+  reattachWrapped(pieces, g, lastCol);
+  const inCell = new Map<number, Run[]>();
+  const put = (at: number, run: Run) => {
+    let list = inCell.get(at);
+    if (!list) inCell.set(at, (list = []));
+    list.push(run);
+  };
+  const flushRight: { run: Run; a: number; last: number }[] = [];
+  for (const { run, row, col } of pieces) {
+    const a = g.anchor[row * nc + col];
+    const last = lastCol[a];
+    if (last > a % nc && AMOUNT.test(run.text.trim()) && run.x1 >= g.xs[last + 1] - 1.5 * run.size && run.x0 >= g.xs[last] - 1.5 * run.size) flushRight.push({ run, a, last });
+    else put(a, run);
+  }
+  // an amount set flush right in a cell merged over columns stands in the last column it covers where
+  // the merge is one row's (a rule left out: 北京's 合 计 row, its 合计 amount in the cell of
+  // 部门支出经济分类科目 and 合计): where other rows print that column's amounts in a cell of its own
+  // beside a cell of the first column's that holds none
+  const holdsAmount = (i: number) => (inCell.get(i) ?? []).some((r) => AMOUNT.test(r.text.trim()));
+  const own = (r: number, c: number) => g.anchor[r * nc + c] === r * nc + c;
+  for (const { run, a, last } of flushRight) {
+    const first = a % nc;
+    const row = Math.floor(a / nc);
+    let apart = false;
+    for (let r = 0; r < nr && !apart; r++) apart = r !== row && own(r, first) && own(r, last) && holdsAmount(r * nc + last) && !holdsAmount(r * nc + first);
+    put(apart ? row * nc + last : a, run);
+  }
   const rows: { cells: string[]; boxes: Box[]; top: number }[] = [];
   for (let r = 0; r < nr; r++) {
     const cells: string[] = [];
     let any = false;
     for (let c = 0; c < nc; c++) {
       const i = r * nc + c;
-      const list = g.anchor[i] === i ? inCell.get(i) : undefined;
+      // (a covered position holds text only where an amount was placed in it)
+      const list = inCell.get(i);
       const text = list ? tidy(joinLines(groupLines(list).map((l) => joinLine(l)))) : '';
       if (text) any = true;
       cells.push(text);

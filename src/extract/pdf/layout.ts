@@ -50,6 +50,17 @@ export function dedupe(runs: Run[]): Run[] {
 }
 
 /**
+ * A line whose glyphs straddle a grid's bottom border: the last line of a
+ * wrapped cell of the last row, run over the border (北京's 护 of
+ * 水利工程运行与维护 at a page's foot). Text below a table never touches its
+ * border; this line is the table's.
+ */
+function overhangs(g: Grid, r: Run): boolean {
+  const bottom = g.ys[g.ys.length - 1];
+  return r.base > bottom && r.base - 0.88 * r.size < bottom - 0.2 * r.size && r.x0 >= g.xs[0] - 1 && r.x1 <= g.xs[g.xs.length - 1] + 1;
+}
+
+/**
  * Splits runs by the grid they fall in: characters are assigned by their
  * centre, so a run that sticks out of a table is cut at its edge.
  */
@@ -58,7 +69,7 @@ function partition(runs: Run[], grids: Grid[]): { inGrid: Run[][]; free: Run[] }
   const free: Run[] = [];
   for (const r of runs) {
     const y = midY(r);
-    const candidates = grids.map((g, i) => (gridContains(g, r.x0, y, 2) || gridContains(g, r.x1, y, 2) ? i : -1)).filter((i) => i >= 0);
+    const candidates = grids.map((g, i) => (gridContains(g, r.x0, y, 2) || gridContains(g, r.x1, y, 2) || overhangs(g, r) ? i : -1)).filter((i) => i >= 0);
     if (!candidates.length) {
       free.push(r);
       continue;
@@ -74,7 +85,7 @@ function partition(runs: Run[], grids: Grid[]): { inGrid: Run[][]; free: Run[] }
     for (let i = 0; i < r.text.length; i++) {
       const cx = (r.edges[i] + r.edges[i + 1]) / 2;
       let gi = -1;
-      for (const c of candidates) if (gridContains(grids[c], cx, y, 1)) gi = c;
+      for (const c of candidates) if (gridContains(grids[c], cx, y, 1) || (overhangs(grids[c], r) && cx >= grids[c].xs[0] && cx <= grids[c].xs[grids[c].xs.length - 1])) gi = c;
       if (isSpace(r.text[i]) && cur !== -2) gi = cur;
       if (gi !== cur) {
         if (cur !== -2) flush(i);
