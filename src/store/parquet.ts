@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBDecimalValue, DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type Database from 'better-sqlite3';
-import { DATASETS, type Dataset } from './datasets.js';
+import { DATASETS, datasetSelect, type Dataset } from './datasets.js';
+import { useCurrentViews } from './schema.js';
 
 /**
  * Parquet export of the datasets, through DuckDB (its parquet writer is
@@ -173,8 +174,10 @@ async function exportDataset(db: Database.Database, connection: DuckDBConnection
   // the region of a dataset without one of its own is its document's
   const regionOfDocument = partitioned && !dataset.columns.includes('region') && dataset.columns.includes('doc_id');
   const columns = regionOfDocument ? [...dataset.columns, 'region'] : dataset.columns;
-  const rowsSql = `SELECT ${dataset.columns.map(quoteIdent).join(', ')} ${dataset.from}`;
+  // amounts come as exact 元 text made from their integer 分 (datasetSelect), and become DECIMAL(18,2) without a float
+  const rowsSql = datasetSelect(dataset);
   const sql = regionOfDocument ? `SELECT x.*, d.region FROM (${rowsSql}) x LEFT JOIN documents d ON d.doc_id = x.doc_id` : rowsSql;
+  useCurrentViews(db);
   const statement = db.prepare(sql).raw(true).safeIntegers(true);
   const declared = new Map(statement.columns().map((c) => [c.name, c.type]));
   const fields = new Map(((dataset as { fields?: FieldLike[] }).fields ?? []).map((f) => [f.name, f]));
