@@ -4,6 +4,7 @@ import { formatRef, parseRef, type Row, type SourceRef } from './ir.js';
 import { parseAmount, toFen } from './normalize/amount.js';
 import { sha256 } from './pipeline.js';
 import type { Store } from './store/store.js';
+import { yuanSql } from './store/schema.js';
 
 /**
  * `trace`: a stored number shown in its original surroundings. The source
@@ -56,7 +57,7 @@ export async function trace(store: Store, which: string, tableKind: string, code
   const document = findDocument(store, which);
   const items = store.db
     .prepare(
-      `SELECT table_kind AS tableKind, side, row_no AS rowNo, code, label, measure, amount_yuan AS amountYuan, amount_fen AS amountFen,
+      `SELECT table_kind AS tableKind, side, row_no AS rowNo, code, label, measure, ${yuanSql('amount_fen')} AS amountYuan, amount_fen AS amountFen,
               source_unit AS sourceUnit, source_ref AS sourceRef
        FROM line_items WHERE doc_id = ? AND table_kind = ? AND (code = ? OR label = ?) AND (? IS NULL OR measure = ?)
        ORDER BY seq`,

@@ -339,5 +339,6 @@ export function textColumns(dataset: Dataset): boolean[] {
 export function* datasetCsv(db: Database.Database, dataset: Dataset, options: { bom?: boolean } = {}): Generator<string> {
   yield `${options.bom ? '\ufeff' : ''}${csvLine(dataset.columns)}`;
   const text = textColumns(dataset);
-  for (const row of datasetRows(db, dataset)) yield csvRow(row, text);
+  // integers as bigint: an amount's 分 beyond 2^53 stays exact
+  for (const row of datasetRows(db, dataset, { safeIntegers: true })) yield csvRow(row, text);
 }
