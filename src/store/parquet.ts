@@ -22,7 +22,8 @@ import { useCurrentViews } from './schema.js';
  * as Latin-1, so its folders are renamed.
  *
  * Types: amount columns (`*_yuan`, fields in CNY) are DECIMAL(18,2), exact —
- * never a float; integers BIGINT, dates DATE, times TIMESTAMP WITH TIME ZONE
+ * never a float, made from the integer 分 (datasetSelect), not from the SQLite
+ * views' numeric 元; their `*_fen` beside them BIGINT; integers BIGINT, dates DATE, times TIMESTAMP WITH TIME ZONE
  * (UTC), text VARCHAR (UTF-8 string); as the dataset's fields say, or SQLite's
  * declared types for a dataset without typed fields.
  *
