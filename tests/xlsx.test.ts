@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { csvRow, neutralizeFormula, parseCsv } from '../src/store/csv.js';
 import { DATASETS, datasetCsv } from '../src/store/datasets.js';
 import { Store } from '../src/store/store.js';
 import { exportXlsx } from '../src/store/xlsx.js';
-import { ingestInto, SEEDS, tempDb, tempDir } from './helpers/run.js';
+import { ingestInto, ROOT, SEEDS, tempDb, tempDir } from './helpers/run.js';
 
 const FORMULA = '=HYPERLINK("http://example.com/x","点击")';
 
@@ -93,5 +94,18 @@ describe('the xlsx export', () => {
     let formulas = 0;
     for (const ws of workbook.worksheets) ws.eachRow((r) => r.eachCell((c) => void (c.type === ExcelJS.ValueType.Formula && formulas++)));
     expect(formulas).toBe(0);
+  });
+
+  it('is what `yusuan export --format xlsx --out FILE` writes (the built command)', async () => {
+    const out = join(tempDir(), 'cli.xlsx');
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'yusuan.js'), 'export', '--db', db, '--format', 'xlsx', '--out', out], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^line_items: \d+ row\(s\)$/m);
+    const again = new ExcelJS.Workbook();
+    await again.xlsx.readFile(out);
+    expect(again.getWorksheet('line_items')!.rowCount).toBe(workbook.getWorksheet('line_items')!.rowCount);
+    const missing = spawnSync(process.execPath, [join(ROOT, 'bin', 'yusuan.js'), 'export', '--db', db, '--format', 'xlsx'], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--format xlsx needs --out FILE\.xlsx/);
   });
 });
