@@ -6,7 +6,11 @@ import { createTableSql, datasetViewSql, RECORD_TABLES } from './records.js';
  * the CSV export read the same thing.
  */
 
-/** Bumped with any change of tables or views: a store of another version is not reused. */
+/**
+ * Bumped with any change of the stored tables: a store of another version is
+ * not reused. The views hold no data and are made again at every writable
+ * open, so a change of views alone (contract v3) keeps the version.
+ */
 export const SCHEMA_VERSION = 7;
 
 /** amount_fen (integer 分) → exact 元 text with two decimals, in SQL: what the exports write (CSV, xlsx, Parquet's DECIMAL). */
@@ -186,7 +190,7 @@ ${RECORDS_TABLES_DDL}
  * The views: the datasets of the contract. Dropped and made again at every
  * writable open (they hold no data), so a store of this SCHEMA_VERSION gets
  * the views of the running yusuan without a new version; a read-only
- * connection can have them as TEMP views (currentViews).
+ * connection can have them as TEMP views (useCurrentViews).
  */
 export const VIEWS_DDL = `
 -- every identity of the tables checked, passing ones as 'ok'
