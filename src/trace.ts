@@ -6,6 +6,7 @@ import { parseAmount, toFen } from './normalize/amount.js';
 import { compact } from './normalize/label.js';
 import { PIPELINE_VERSION, processExtracted, sha256 } from './pipeline.js';
 import type { Store } from './store/store.js';
+import { yuanSql } from './store/schema.js';
 import { padBox, renderRegion, unionBox, type Box, type PageImage } from './trace/png.js';
 import { findSource, namedFileCandidates, readPlain, type Places } from './trace/source.js';
 
@@ -246,7 +247,7 @@ export async function trace(store: Store, which: string, tableKind: string, code
   const { document, given } = findDocument(store, which, { cwd, storeDir });
   const items = store.db
     .prepare(
-      `SELECT seq, table_kind AS tableKind, side, row_no AS rowNo, code, label, measure, amount_yuan AS amountYuan, amount_fen AS amountFen,
+      `SELECT seq, table_kind AS tableKind, side, row_no AS rowNo, code, label, measure, ${yuanSql('amount_fen')} AS amountYuan, amount_fen AS amountFen,
               source_unit AS sourceUnit, source_ref AS sourceRef
        FROM line_items WHERE doc_id = ? AND table_kind = ? AND (code = ? OR label = ?) AND (? IS NULL OR measure = ?)
        ORDER BY seq`,

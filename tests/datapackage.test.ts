@@ -12,7 +12,8 @@ const TYPE_PATTERN: Record<string, RegExp> = {
   integer: /^-?\d+$/,
   number: /^-?\d+(\.\d+)?$/,
   date: /^\d{4}-\d{2}-\d{2}$/,
-  datetime: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/,
+  // Table Schema v1's default datetime: to the second, UTC (no milliseconds)
+  datetime: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/,
 };
 
 interface Resource {
@@ -20,7 +21,7 @@ interface Resource {
   path: string;
   rows: number;
   schema: {
-    fields: { name: string; type: string; constraints?: { required?: boolean } }[];
+    fields: { name: string; type: string; constraints?: { required?: boolean; enum?: (string | number)[] } }[];
     primaryKey?: string[];
     foreignKeys?: { fields: string[]; reference: { resource: string; fields: string[] } }[];
   };
@@ -38,7 +39,7 @@ describe('the Frictionless data package', async () => {
 
   it('describes every dataset', () => {
     expect(descriptor.profile).toBe('tabular-data-package');
-    expect([...tables.keys()]).toEqual(expect.arrayContaining(['line_items', 'documents', 'checks', 'facts']));
+    expect([...tables.keys()]).toEqual(expect.arrayContaining(['line_items', 'documents', 'checks', 'facts', 'departments', 'department_years']));
   });
 
   for (const resource of descriptor.resources) {
@@ -52,8 +53,13 @@ describe('the Frictionless data package', async () => {
       for (const f of resource.schema.fields) {
         const bad = rows.filter((r) => (r[f.name] === '' ? f.constraints?.required : !TYPE_PATTERN[f.type].test(r[f.name])));
         expect(bad.map((r) => `${f.name}=${JSON.stringify(r[f.name])}`).slice(0, 3)).toEqual([]);
+        const allowed = f.constraints?.enum?.map(String);
+        if (allowed) expect(rows.filter((r) => r[f.name] !== '' && !allowed.includes(r[f.name])).map((r) => `${f.name}=${r[f.name]}`).slice(0, 3)).toEqual([]);
       }
       if (resource.schema.primaryKey) {
+        // a key's fields all have values (Table Schema: a primary key is never null)
+        const partial = rows.filter((r) => resource.schema.primaryKey!.some((k) => r[k] === ''));
+        expect(partial.length, `${resource.name}: rows with an empty key field`).toBe(0);
         const keys = rows.map((r) => resource.schema.primaryKey!.map((k) => r[k]).join('\u0001'));
         expect(new Set(keys).size).toBe(keys.length);
       }

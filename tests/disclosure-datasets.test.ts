@@ -73,10 +73,10 @@ describe('a document that disagrees with itself', () => {
     writeFileSync(join(dir, 'disagrees.txt'), text.replace('机关运行经费共计安排130.53万元', '机关运行经费共计安排150.53万元'));
     const db = tempDb();
     await ingestInto(db, [dir]);
-    const [check] = query<{ severity: string; expected_yuan: string; actual_yuan: string; table_kind: string }>(
+    const [check] = query<{ severity: string; expected_yuan: number; actual_yuan: number; table_kind: string }>(
       db,
       "SELECT severity, expected_yuan, actual_yuan, table_kind FROM checks_dataset WHERE rule = 'narrative' AND label = 'admin_cost'",
     );
-    expect(check).toEqual({ severity: 'error', expected_yuan: '1305300.00', actual_yuan: '1505300.00', table_kind: 'general_budget_basic_expenditure' });
+    expect(check).toEqual({ severity: 'error', expected_yuan: 1305300, actual_yuan: 1505300, table_kind: 'general_budget_basic_expenditure' });
   });
 });

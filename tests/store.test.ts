@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { formatRef } from '../src/ir.js';
 import { formatYuan } from '../src/normalize/amount.js';
 import { processBytes, type DocumentResult } from '../src/pipeline.js';
+import { parseCsv } from '../src/store/csv.js';
+import { DATASETS, datasetCsv } from '../src/store/datasets.js';
 import { documentRows } from '../src/store/rows.js';
 import { Store } from '../src/store/store.js';
 import { SEEDS, tempDb } from './helpers/run.js';
@@ -24,7 +26,7 @@ describe('the store', () => {
       for (const r of results) {
         const stored = store.db
           .prepare(
-            `SELECT check_no, rule, severity, table_kind, code, label, measure, expected_yuan, actual_yuan, message, source_ref, involves
+            `SELECT check_no, rule, severity, table_kind, code, label, measure, expected_fen, actual_fen, message, source_ref, involves
              FROM checks_dataset WHERE doc_id = ? ORDER BY check_no`,
           )
           .all(r.docId);
@@ -38,8 +40,8 @@ describe('the store', () => {
             code: c.code,
             label: c.label,
             measure: c.measure,
-            expected_yuan: formatYuan(c.expectedFen),
-            actual_yuan: formatYuan(c.actualFen),
+            expected_fen: Number(c.expectedFen),
+            actual_fen: Number(c.actualFen),
             message: c.message,
             source_ref: formatRef(c.ref),
             involves: c.involves.map((cell) => formatRef(cell.ref)).join(' '),
@@ -63,7 +65,11 @@ describe('the store', () => {
     const store = write([result]);
     try {
       expect(store.db.prepare('SELECT expected_fen, actual_fen FROM checks').safeIntegers().get()).toEqual({ expected_fen: huge, actual_fen: huge });
-      expect(store.db.prepare('SELECT expected_yuan FROM checks_dataset').pluck().get()).toBe(formatYuan(huge));
+      // the view's 元 is a number (exact below 2^53 分); its 分 and the exported text stay exact beyond
+      expect(store.db.prepare('SELECT expected_fen FROM checks_dataset').safeIntegers().pluck().get()).toBe(huge);
+      const exported = parseCsv([...datasetCsv(store.db, DATASETS.checks)].join(''));
+      expect(exported[0].expected_yuan).toBe(formatYuan(huge));
+      expect(exported[0].expected_fen).toBe(huge.toString());
       expect(store.db.prepare('SELECT amount_fen FROM line_items ORDER BY seq LIMIT 1').safeIntegers().pluck().get()).toBe(-huge);
     } finally {
       store.close();

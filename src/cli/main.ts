@@ -141,6 +141,7 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
     usage: `yusuan export [--db ${DEFAULT_DB}] [--dataset line_items] [--format csv] [--out FILE] [--bom]
 yusuan export [--db ${DEFAULT_DB}] --datapackage DIR
 yusuan export [--db ${DEFAULT_DB}] --format parquet --out DIR
+yusuan export [--db ${DEFAULT_DB}] --format xlsx --out FILE.xlsx
 
 Datasets: ${datasetNames().join(', ')}. CSV is UTF-8, RFC 4180, header first;
 --bom adds a byte-order mark for Excel. Writes to stdout without --out.
@@ -148,7 +149,9 @@ Datasets: ${datasetNames().join(', ')}. CSV is UTF-8, RFC 4180, header first;
 datapackage.json (field types, keys, units, descriptions).
 --format parquet writes every dataset as Parquet under DIR/<dataset>/,
 partitioned Hive-style by fiscal_year and region (readable by DuckDB, Spark,
-Trino); amounts are DECIMAL(18,2).`,
+Trino); amounts are DECIMAL(18,2).
+--format xlsx writes every dataset as a sheet of one Excel workbook: codes
+as text, amounts as numbers.`,
     options: {
       ...dbOption,
       dataset: { type: 'string', default: 'line_items' },
@@ -183,7 +186,18 @@ Trino); amounts are DECIMAL(18,2).`,
         }
         return 0;
       }
-      if (values.format !== 'csv') throw new UsageError(`unknown format "${values.format}"; csv or parquet`);
+      if (values.format === 'xlsx') {
+        if (values.out === undefined) throw new UsageError('--format xlsx needs --out FILE.xlsx');
+        const store = openExisting(String(values.db));
+        try {
+          const { exportXlsx } = await import('../store/xlsx.js');
+          for (const s of await exportXlsx(store.db, String(values.out))) process.stderr.write(`${s.sheet}: ${s.rows} row(s)\n`);
+        } finally {
+          store.close();
+        }
+        return 0;
+      }
+      if (values.format !== 'csv') throw new UsageError(`unknown format "${values.format}"; csv, parquet or xlsx`);
       const store = openExisting(String(values.db));
       try {
         const out: Writable = values.out ? createWriteStream(String(values.out)) : process.stdout;

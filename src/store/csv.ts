@@ -7,7 +7,27 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** A text that a spreadsheet would take for a formula: it begins = + - @ (or a tab or CR before one), and is not a plain number. */
+const FORMULA_LEADING = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?\d+(?:\.\d+)?%?$/;
+
+/**
+ * A text cell as a spreadsheet may safely open it: one that would be read as
+ * a formula (`=HYPERLINK(…)`, `@SUM(…)`, `+cmd|…`) gets a leading `'`, the
+ * mark spreadsheets themselves use for "text, not a formula" (as OWASP
+ * advises for CSV injection). Plain numbers written as text (`-1`, `+5%`)
+ * are left as they are, and so is every cell of a number column: a negative
+ * amount `-12.50` stays a number.
+ */
+export function neutralizeFormula(text: string): string {
+  return FORMULA_LEADING.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
 export const csvLine = (values: unknown[]) => `${values.map(csvField).join(',')}\r\n`;
+
+/** A CSV line of a dataset row: the cells of the columns marked in `text` are neutralized against formulas (neutralizeFormula). */
+export const csvRow = (values: unknown[], text: readonly boolean[]) =>
+  `${values.map((v, i) => csvField(text[i] && typeof v === 'string' ? neutralizeFormula(v) : v)).join(',')}\r\n`;
 
 /** Reads RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF, a BOM) into records by header. */
 export function parseCsv(text: string): Record<string, string>[] {

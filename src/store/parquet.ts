@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBDecimalValue, DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type Database from 'better-sqlite3';
-import { DATASETS, type Dataset } from './datasets.js';
+import { DATASETS, datasetSelect, type Dataset } from './datasets.js';
+import { useCurrentViews } from './schema.js';
 
 /**
  * Parquet export of the datasets, through DuckDB (its parquet writer is
@@ -21,7 +22,8 @@ import { DATASETS, type Dataset } from './datasets.js';
  * as Latin-1, so its folders are renamed.
  *
  * Types: amount columns (`*_yuan`, fields in CNY) are DECIMAL(18,2), exact —
- * never a float; integers BIGINT, dates DATE, times TIMESTAMP WITH TIME ZONE
+ * never a float, made from the integer 分 (datasetSelect), not from the SQLite
+ * views' numeric 元; their `*_fen` beside them BIGINT; integers BIGINT, dates DATE, times TIMESTAMP WITH TIME ZONE
  * (UTC), text VARCHAR (UTF-8 string); as the dataset's fields say, or SQLite's
  * declared types for a dataset without typed fields.
  *
@@ -173,8 +175,10 @@ async function exportDataset(db: Database.Database, connection: DuckDBConnection
   // the region of a dataset without one of its own is its document's
   const regionOfDocument = partitioned && !dataset.columns.includes('region') && dataset.columns.includes('doc_id');
   const columns = regionOfDocument ? [...dataset.columns, 'region'] : dataset.columns;
-  const rowsSql = `SELECT ${dataset.columns.map(quoteIdent).join(', ')} ${dataset.from}`;
+  // amounts come as exact 元 text made from their integer 分 (datasetSelect), and become DECIMAL(18,2) without a float
+  const rowsSql = datasetSelect(dataset);
   const sql = regionOfDocument ? `SELECT x.*, d.region FROM (${rowsSql}) x LEFT JOIN documents d ON d.doc_id = x.doc_id` : rowsSql;
+  useCurrentViews(db);
   const statement = db.prepare(sql).raw(true).safeIntegers(true);
   const declared = new Map(statement.columns().map((c) => [c.name, c.type]));
   const fields = new Map(((dataset as { fields?: FieldLike[] }).fields ?? []).map((f) => [f.name, f]));

@@ -176,11 +176,12 @@ export function recordValues<T extends { ref: SourceRef }>(table: RecordTable<T>
   return [...table.columns.map((c) => c.value(record) ?? (c.kind === 'text' ? '' : null)), formatRef(record.ref)];
 }
 
-/** The dataset view of a record table: the common columns, then its own, amounts as 元. */
+/** The dataset view of a record table: the common columns, then its own, amounts as 元, then (v3) each amount's exact 分. */
 export function datasetViewSql(table: RecordTable<{ ref: SourceRef }>, yuanSql: (fen: string) => string): string {
   const own = table.columns.map((c) => (c.kind === 'fen' ? `${yuanSql(`r.${c.name}`)} AS ${exportedName(c)}` : `r.${c.name}`));
+  const fen = table.columns.filter((c) => c.kind === 'fen').map((c) => `, r.${c.name}`);
   return `DROP VIEW IF EXISTS ${table.name}_dataset;
 CREATE VIEW ${table.name}_dataset AS
-SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, r.source_ref, ${own.join(', ')}, r.seq AS row_no
+SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, r.source_ref, ${own.join(', ')}, r.seq AS row_no${fen.join('')}
 FROM ${table.name} r JOIN documents d ON d.doc_key = r.doc_key WHERE d.status IN ('ok', 'partial');`;
 }

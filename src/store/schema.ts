@@ -6,12 +6,31 @@ import { createTableSql, datasetViewSql, RECORD_TABLES } from './records.js';
  * the CSV export read the same thing.
  */
 
-/** Bumped with any change of tables or views: a store of another version is not reused. */
+/**
+ * Bumped with any change of the stored tables: a store of another version is
+ * not reused. The views hold no data and are made again at every writable
+ * open, so a change of views alone (contract v3) keeps the version.
+ */
 export const SCHEMA_VERSION = 7;
 
-/** amount_fen (integer 分) → exact 元 text with two decimals, in SQL. */
+/** amount_fen (integer 分) → exact 元 text with two decimals, in SQL: what the exports write (CSV, xlsx, Parquet's DECIMAL). */
 export const yuanSql = (fen: string) =>
   `(CASE WHEN ${fen} IS NULL THEN NULL ELSE (CASE WHEN ${fen} < 0 THEN '-' ELSE '' END) || (abs(${fen}) / 100) || '.' || printf('%02d', abs(${fen}) % 100) END)`;
+
+/**
+ * amount_fen (integer 分) → 元 as an SQL number, for the views' `*_yuan` columns.
+ *
+ * Why a number and not the exact text: a TEXT amount compares, sorts and sums
+ * as text in SQL (`amount_yuan > 1000000000` held for every row, `max()` was
+ * the longest string, `sum()` went through floats anyway). SQLite has no
+ * decimal type, so the view gives fen / 100.0, the double nearest the exact
+ * amount: it compares and sorts exactly like the integer 分 and reads back to
+ * the same cent for every amount below 2^53 分 (9 × 10^13 元, more than any
+ * budget). Storage stays integer 分, every view carries the exact `*_fen`
+ * beside each `*_yuan` (exact sums: `sum(amount_fen)`), and the exports write
+ * the exact text from `*_fen` (yuanSql), never from this number.
+ */
+export const yuanNumberSql = (fen: string) => `(${fen} / 100.0)`;
 
 /** The statuses of a document whose tables (some or all) were read: its rows are in the datasets. */
 export const READ_STATUSES = "('ok', 'partial')";
@@ -21,11 +40,17 @@ export const HEADLINE_COLUMNS = [
   'revenue_total_fen', 'expenditure_total_fen', 'basic_fen', 'project_fen', 'general_budget_fen', 'personnel_fen', 'public_fen', 'three_public_fen',
 ] as const;
 
-const headlineYuan = (alias: string) => HEADLINE_COLUMNS.map((c) => `${yuanSql(`${alias}.${c}`)} AS ${c.replace(/_fen$/, '_yuan')}`).join(',\n       ');
+const headlineYuan = (alias: string) => HEADLINE_COLUMNS.map((c) => `${yuanNumberSql(`${alias}.${c}`)} AS ${c.replace(/_fen$/, '_yuan')}`).join(',\n       ');
+const headlineFen = (alias: string) => HEADLINE_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 
-const RECORDS_DDL = RECORD_TABLES.map((t) => `${createTableSql(t)}\n\n${datasetViewSql(t, yuanSql)}`).join('\n\n');
+const RECORDS_TABLES_DDL = RECORD_TABLES.map((t) => createTableSql(t)).join('\n\n');
+const RECORDS_VIEWS_DDL = RECORD_TABLES.map((t) => datasetViewSql(t, yuanNumberSql)).join('\n\n');
 
-export const DDL = `
+/** A function code's prefix at a level of the classification (类 3, 款 5, 项 7 digits), for codes of that scheme and deep enough. */
+const codeAtLevel = (scheme: string, digits: number) =>
+  `CASE WHEN i.code_scheme = '${scheme}' AND length(i.code) >= ${digits} THEN substr(i.code, 1, ${digits}) ELSE '' END`;
+
+export const TABLES_DDL = `
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -158,6 +183,16 @@ CREATE TABLE IF NOT EXISTS check_passes (
   checks TEXT NOT NULL
 );
 
+${RECORDS_TABLES_DDL}
+`;
+
+/**
+ * The views: the datasets of the contract. Dropped and made again at every
+ * writable open (they hold no data), so a store of this SCHEMA_VERSION gets
+ * the views of the running yusuan without a new version; a read-only
+ * connection can have them as TEMP views (useCurrentViews).
+ */
+export const VIEWS_DDL = `
 -- every identity of the tables checked, passing ones as 'ok'
 DROP VIEW IF EXISTS checks;
 CREATE VIEW checks AS
@@ -172,22 +207,29 @@ FROM check_passes p, json_each(p.checks) c;
 DROP VIEW IF EXISTS checks_dataset;
 CREATE VIEW checks_dataset AS
 SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, c.source_ref, c.rule, c.severity, c.table_kind, c.code,
-       c.label, c.measure, ${yuanSql('c.expected_fen')} AS expected_yuan, ${yuanSql('c.actual_fen')} AS actual_yuan,
-       ${yuanSql('(c.actual_fen - c.expected_fen)')} AS difference_yuan, c.message, c.involves, c.seq AS check_no
+       c.label, c.measure, ${yuanNumberSql('c.expected_fen')} AS expected_yuan, ${yuanNumberSql('c.actual_fen')} AS actual_yuan,
+       ${yuanNumberSql('(c.actual_fen - c.expected_fen)')} AS difference_yuan, c.message, c.involves, c.seq AS check_no,
+       c.expected_fen, c.actual_fen, c.actual_fen - c.expected_fen AS difference_fen
 FROM checks c JOIN documents d ON d.doc_key = c.doc_key;
 
 DROP VIEW IF EXISTS facts_dataset;
 CREATE VIEW facts_dataset AS
-SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, f.source_ref, f.name, ${yuanSql('f.value_fen')} AS value_yuan,
-       f.published, f.sentence, f.seq
+SELECT d.doc_id, d.source_file, d.department_code, d.fiscal_year, f.source_ref, f.name, ${yuanNumberSql('f.value_fen')} AS value_yuan,
+       f.published, f.sentence, f.seq, f.value_fen, f.seq AS fact_no
 FROM facts f JOIN documents d ON d.doc_key = f.doc_key;
 
 DROP VIEW IF EXISTS line_items;
 CREATE VIEW line_items AS
 SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department_name, d.fiscal_year,
        i.table_kind, i.side, i.row_no, i.code, i.code_scheme, i.code_level, i.parent_code, i.label, i.measure,
-       ${yuanSql('i.amount_fen')} AS amount_yuan, t.unit AS source_unit, i.source_ref, i.unit_name, i.code_source,
-       i.amount_fen, i.seq
+       ${yuanNumberSql('i.amount_fen')} AS amount_yuan, t.unit AS source_unit, i.source_ref, i.unit_name, i.code_source,
+       i.amount_fen, i.seq,
+       -- (v3) the item's number within its document (seq): with doc_id, the key of a line item
+       i.seq AS item_no,
+       -- (v3) the classification levels of the code: 类 / 款 / 项 of a function code, 类 / 款 of an economic one
+       ${codeAtLevel('function', 3)} AS function_class, ${codeAtLevel('function', 5)} AS function_kuan,
+       ${codeAtLevel('function', 7)} AS function_xiang,
+       ${codeAtLevel('economic', 3)} AS economic_class, ${codeAtLevel('economic', 5)} AS economic_kuan
 FROM items i
 JOIN documents d ON d.doc_key = i.doc_key
 JOIN budget_tables t ON t.doc_key = i.doc_key AND t.table_kind = i.table_kind
@@ -226,7 +268,8 @@ SELECT r.department_key, r.region, r.department_code, r.department_name, r.fisca
        CASE WHEN r.documents = 1 THEN 'the only document for this department and year'
             ELSE 'chosen among ' || r.documents || ' documents: fewest validation errors, then fewest tables not read, then most line items, then the latest publication date, then the latest ingest' END AS chosen_because,
        r.check_errors,
-       ${headlineYuan('r')}
+       ${headlineYuan('r')},
+       ${headlineFen('r')}
 FROM ranked r WHERE r.rank = 1;
 
 DROP VIEW IF EXISTS documents_dataset;
@@ -235,10 +278,12 @@ SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department
        d.budget_scope, d.phase, d.status, d.error, d.region, d.department_key, d.source_url, d.published_date,
        (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key) AS tables,
        (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS line_items,
-       d.size_bytes, d.pages, d.source_path, d.ingested_at, d.pipeline_version,
+       -- to the second, as Table Schema's datetime is written (the stored value keeps its milliseconds)
+       d.size_bytes, d.pages, d.source_path, strftime('%Y-%m-%dT%H:%M:%SZ', d.ingested_at) AS ingested_at, d.pipeline_version,
        (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key AND t.status <> 'unreadable') AS tables_read,
        (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key AND t.status = 'unreadable') AS tables_unreadable,
-       ${headlineYuan('d')}
+       ${headlineYuan('d')},
+       ${headlineFen('d')}
 FROM documents d;
 
 -- one row per standard table found in a document read (ok or partial), read or not
@@ -248,5 +293,20 @@ SELECT d.doc_id, d.source_file, d.department_code, d.department_name, d.fiscal_y
        t.status, t.reason, t.unit, t.line_items, t.source_ref, t.empty_note
 FROM budget_tables t JOIN documents d ON d.doc_key = t.doc_key;
 
-${RECORDS_DDL}
+${RECORDS_VIEWS_DDL}
 `;
+
+export const DDL = `${TABLES_DDL}\n${VIEWS_DDL}`;
+
+/** The views as TEMP views: on a connection that cannot write, they stand before the file's own (SQLite looks in temp first). */
+export const TEMP_VIEWS_DDL = VIEWS_DDL.replace(/DROP VIEW IF EXISTS (\w+);/g, 'DROP VIEW IF EXISTS temp.$1;').replace(/CREATE VIEW /g, 'CREATE TEMP VIEW ');
+
+/**
+ * Gives a connection the views of this yusuan. A writable open makes them in
+ * the file (Store.open); a read-only one sees the views of whichever yusuan
+ * last wrote the file, which may be older: this puts the current ones before
+ * them, for this connection only.
+ */
+export function useCurrentViews(db: { exec(sql: string): unknown }): void {
+  db.exec(TEMP_VIEWS_DDL);
+}
