@@ -43,6 +43,12 @@ const SQLITE_REASONS: Record<string, string> = {
   SQLITE_IOERR: 'the disk could not be read or written',
 };
 
+/**
+ * Errors other modules throw for people, by class name (so that they need
+ * not import the command line): their message is the plain line.
+ */
+const PLAIN_ERROR_CLASSES = new Set(['IngestError', 'StoreError', 'MergeError', 'TraceError']);
+
 interface CodedError {
   code?: unknown;
   path?: unknown;
@@ -61,7 +67,7 @@ export function plainMessage(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const e = error as CodedError;
   const message = typeof e.message === 'string' ? e.message : '';
-  if (e.plain === true) return message;
+  if (e.plain === true || PLAIN_ERROR_CLASSES.has((error as object).constructor?.name)) return message;
   if (typeof e.code === 'string' && SYSTEM_REASONS[e.code] !== undefined) {
     return typeof e.path === 'string' ? `${e.path}: ${SYSTEM_REASONS[e.code]}` : `${SYSTEM_REASONS[e.code]} (${message})`;
   }

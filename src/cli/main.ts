@@ -92,6 +92,10 @@ published_date, recorded with each document.
 n machines can ingest disjoint parts; \`yusuan merge\` joins their databases.
 A document of which some standard tables cannot be read is stored as
 partial: the tables read, and the reason for the others.
+Files of other kinds in a folder (.xlsx, .md …) are listed as not read, with
+the reason; a manifest with problems is named line by line and nothing is
+read until it is right. Ctrl-C stops once the documents being read are
+stored (exit status 130): run the same command again to go on.
 Exit status 1 when any document failed; all the others are stored anyway.`,
     options: {
       ...dbOption,
