@@ -275,8 +275,7 @@ each error with where it stands in the source (L123 / p4 / t5r7).
 Exit status 1 when any check is an error, or any document failed or was
 read only in part.`,
     options: { ...dbOption, json: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } },
-    async run(values, positionals) {
-      refuseArguments('validate', positionals);
+    async run(values) {
       const store = openExisting(String(values.db));
       try {
         const report = validationReport(store);
@@ -509,6 +508,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${command.usage}\n`);
       return 0;
     }
+    // a command whose run takes no positionals (declared `run(values)`) takes only options
+    if (command.run.length < 2) refuseArguments(name, positionals);
     return await command.run(values, positionals);
   } catch (e) {
     if (e instanceof UsageError) {
