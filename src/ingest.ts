@@ -14,42 +14,196 @@ export const MAX_FILE_BYTES = 200 * 1024 * 1024;
 /** Extensions taken when walking a folder; files named explicitly are always tried. */
 export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.text', '.pdf', '.docx', '.doc', '.html', '.htm', '.xhtml', '.shtml']);
 
-/** Files under the given paths, folders walked recursively, in a stable order. */
-export async function listFiles(paths: string[]): Promise<string[]> {
-  const files: string[] = [];
+/**
+ * A user-facing failure of a run as a whole (a manifest with problems, a
+ * database that cannot be used): `plain` says the message is for people,
+ * not a bug; each line is one problem.
+ */
+export class IngestError extends Error {
+  readonly plain = true;
+}
+
+/** Why files of other kinds found in a walked folder are not read. */
+const NOT_READ: [string[], string][] = [
+  [['.xlsx', '.xls', '.xlsm', '.et'], 'Excel workbooks are not read yet'],
+  [['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.gif', '.webp'], 'images are not read (yusuan does no OCR)'],
+  [['.zip', '.rar', '.7z', '.tar', '.gz', '.tgz'], 'archives are not opened: unpack them and ingest the folder'],
+  [['.wps'], 'WPS documents are not read: save them as .docx'],
+  [['.ofd'], 'OFD documents are not read yet'],
+  [['.pptx', '.ppt'], 'presentations are not read'],
+  [['.csv'], 'CSV files are not read as disclosures (a manifest is given with --manifest)'],
+];
+const NOT_READ_BY_EXTENSION = new Map(NOT_READ.flatMap(([extensions, reason]) => extensions.map((e) => [e, reason] as const)));
+
+/** Why a file found in a folder is not read, or undefined when it is. */
+export function notReadReason(name: string): string | undefined {
+  const ext = extname(name).toLowerCase();
+  if (DOCUMENT_EXTENSIONS.has(ext)) return undefined;
+  if (ext === '') return 'no extension: add one (.txt, .pdf …), or give the file by name, to have it read';
+  return NOT_READ_BY_EXTENSION.get(ext) ?? `${ext} files are not a format yusuan reads (it reads ${[...DOCUMENT_EXTENSIONS].join(' ')})`;
+}
+
+/** A file of a walked folder that is not read, and why. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** What the paths given to ingest hold. */
+export interface Discovery {
+  /** The files to read, in a stable order. */
+  files: string[];
+  /** Files of walked folders left out, with the reason. */
+  skipped: SkippedFile[];
+  /** Paths given that do not exist. */
+  missing: string[];
+  /** Names starting with "." in walked folders (.git, .DS_Store): not looked at. */
+  hidden: number;
+}
+
+/** Files under the given paths, folders walked recursively, in a stable order, with what was left out and why. */
+export async function discoverFiles(paths: string[]): Promise<Discovery> {
+  const found: Discovery = { files: [], skipped: [], missing: [], hidden: 0 };
   const walk = async (dir: string) => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+      if (entry.name.startsWith('.')) {
+        found.hidden++;
+        continue;
+      }
       const path = join(dir, entry.name);
+      let isFile = entry.isFile();
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && DOCUMENT_EXTENSIONS.has(extname(entry.name).toLowerCase())) files.push(path);
+      else if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined);
+        if (target?.isDirectory()) found.skipped.push({ path, reason: 'a link to a folder: not followed (give the folder itself)' });
+        else if (!target) found.skipped.push({ path, reason: 'a link to nothing (its target does not exist)' });
+        isFile = target?.isFile() ?? false;
+      }
+      if (!isFile) continue;
+      const reason = notReadReason(entry.name);
+      if (reason === undefined) found.files.push(path);
+      else found.skipped.push({ path, reason });
     }
   };
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
-    if (info?.isDirectory()) await walk(path);
-    else files.push(path); // a missing file is reported by the ingest, not here
+    if (info === undefined) found.missing.push(path);
+    else if (info.isDirectory()) await walk(path);
+    else found.files.push(path);
+  }
+  return found;
+}
+
+/** Files under the given paths, folders walked recursively, in a stable order; a missing path is listed in its place (the ingest reports it). */
+export async function listFiles(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const found = await discoverFiles([path]);
+    files.push(...found.missing, ...found.files);
   }
   return files;
+}
+
+/** The columns a manifest may have. */
+export const MANIFEST_COLUMNS = ['file', 'region', 'source_url', 'published_date'];
+
+/** YYYY-MM-DD and a day of the calendar (not 2025-02-30). */
+export function isIsoDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return false;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]);
+}
+
+/** A manifest read: what it says of each file, by resolved path or base name, and every problem it has, one line each. */
+export interface Manifest {
+  entries: Map<string, SourceInfo>;
+  /** Per entry key, the row it came from (the header is row 1, as a spreadsheet numbers it). */
+  rows: Map<string, number>;
+  problems: string[];
+}
+
+/** Checks a manifest's text: its header, and in every row a file named once, a date YYYY-MM-DD, a web address. */
+export function parseManifest(text: string, path: string): Manifest {
+  const entries = new Map<string, SourceInfo>();
+  const rows = new Map<string, number>();
+  const problems: string[] = [];
+  const header = (text.replace(/^\ufeff/, '').split(/\r?\n/, 1)[0] ?? '').split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
+  if (!header.includes('file')) {
+    problems.push(`the manifest ${path} has no "file" column: its first line is "${header.join(',')}"; it should be ${MANIFEST_COLUMNS.join(',')}`);
+    return { entries, rows, problems };
+  }
+  for (const h of header) {
+    if (!MANIFEST_COLUMNS.includes(h)) problems.push(`${path}: unknown column "${h}"${didYouMeanColumn(h)} (the columns are ${MANIFEST_COLUMNS.join(', ')})`);
+  }
+  const base = dirname(resolve(path));
+  const where = new Map<string, number>();
+  parseCsv(text).forEach((row, i) => {
+    const rowNo = i + 2;
+    const at = `${path} row ${rowNo}`;
+    if (Object.values(row).every((v) => v.trim() === '')) return;
+    const file = (row.file ?? '').trim();
+    if (file === '') {
+      problems.push(`${at}: no file named (the "file" column is empty)`);
+      return;
+    }
+    const date = (row.published_date ?? '').trim();
+    if (date !== '' && !isIsoDate(date)) {
+      problems.push(/^\d{4}-\d{2}-\d{2}$/.test(date)
+        ? `${at}: published_date "${date}" is not a day of the calendar`
+        : `${at}: published_date "${date}" is not a date written YYYY-MM-DD (such as 2025-02-10)`);
+    }
+    const url = (row.source_url ?? '').trim();
+    if (url !== '' && !/^https?:\/\/\S+$/i.test(url)) problems.push(`${at}: source_url "${url}" is not a web address (http:// or https://)`);
+    const key = file.includes('/') ? resolve(base, file) : file;
+    const earlier = where.get(key);
+    if (earlier !== undefined) problems.push(`${at}: ${file} is given already in row ${earlier}`);
+    where.set(key, rowNo);
+    rows.set(key, rowNo);
+    entries.set(key, { region: row.region?.trim() || undefined, sourceUrl: url || undefined, publishedDate: date || undefined });
+  });
+  return { entries, rows, problems };
+}
+
+function didYouMeanColumn(column: string): string {
+  const known: Record<string, string> = { url: 'source_url', date: 'published_date', path: 'file', filename: 'file', name: 'file' };
+  const guess = known[column.toLowerCase()] ?? MANIFEST_COLUMNS.find((c) => c.includes(column.toLowerCase()) && column.length >= 3);
+  return guess ? `; did you mean "${guess}"?` : '';
 }
 
 /**
  * The manifest: a CSV naming files (by path or base name) with what is known
  * of them beyond their content — region, source URL, publication date.
+ * Every problem is an IngestError line: a manifest is fixed before the run,
+ * never half applied.
  */
-export async function readManifest(path: string): Promise<Map<string, SourceInfo>> {
-  const rows = parseCsv(await readFile(path, 'utf8'));
-  if (rows.length > 0 && !('file' in rows[0])) {
-    throw new Error(`the manifest ${path} needs a "file" column (with region, source_url, published_date beside it)`);
+export async function readManifest(path: string): Promise<Manifest> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a CSV file' : `cannot be read (${(e as Error).message})`;
+    throw new IngestError(`the manifest ${path} ${why}`);
   }
-  const manifest = new Map<string, SourceInfo>();
-  const base = dirname(resolve(path));
-  for (const row of rows) {
-    const info: SourceInfo = { region: row.region || undefined, sourceUrl: row.source_url || undefined, publishedDate: row.published_date || undefined };
-    manifest.set(row.file.includes('/') ? resolve(base, row.file) : row.file, info);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new IngestError(`the manifest ${path} is not UTF-8 text: save it as "CSV UTF-8" and run again`);
+  }
+  const manifest = parseManifest(text, path);
+  if (manifest.problems.length > 0) {
+    throw new IngestError([...manifest.problems, `the manifest ${path} has ${manifest.problems.length} problem(s): nothing was ingested; correct it and run again`].join('\n'));
   }
   return manifest;
+}
+
+/** The rows of a manifest naming no file of the run (a misspelt name, a file not given). */
+export function unmatchedManifestRows(manifest: Manifest, files: string[]): number[] {
+  const names = new Set(files.flatMap((f) => [resolve(f), basename(f)]));
+  return [...manifest.rows].filter(([key]) => !names.has(key)).map(([, row]) => row).sort((a, b) => a - b);
 }
 
 export interface IngestProgress {
@@ -99,6 +253,18 @@ export interface IngestSummary {
   checks: { ok: number; rounding: number; error: number };
   /** Documents read with warnings. */
   warned: number;
+  /** Files of walked folders not read, with the reason. */
+  skipped: SkippedFile[];
+  /** Hidden names (starting with ".") in walked folders, not looked at. */
+  hidden: number;
+  /** Rows of the manifest (numbered as a spreadsheet does, header 1) naming no file of the run. */
+  unmatchedManifestRows: number[];
+  /** The run was stopped (Ctrl-C) before every file was read: `done` of `files` were. */
+  interrupted: boolean;
+  /** Files dealt with (read and stored, or left). */
+  done: number;
+  /** What the database holds after the run, every run's documents together, counted there. */
+  stored: { documents: number; ok: number; partial: number; failed: number };
   elapsedMs: number;
 }
 
@@ -135,6 +301,8 @@ export interface IngestOptions {
    * 500 bytes each) until it ends. The counts are the same either way.
    */
   outcomes?: 'all' | 'notable';
+  /** When aborted, no further file is started; those being read are finished and stored, and the summary says `interrupted`. */
+  signal?: AbortSignal;
   onProgress?: (progress: IngestProgress) => void;
 }
 
@@ -161,16 +329,46 @@ function storeRows(store: Store, rows: DocumentRows): DocumentOutcome {
   }
 }
 
+/** Opens the store to write, or says in plain words why it cannot be. */
+function openForWriting(db: string): Store {
+  try {
+    return Store.open(db, { backgroundCheckpoints: true });
+  } catch (e) {
+    const error = e as { code?: string; message: string };
+    if (error.code === 'SQLITE_NOTADB') throw new IngestError(`${db} is not a SQLite database: give --db a new file, or a database yusuan made`);
+    if (/directory does not exist/.test(error.message)) throw new IngestError(`the folder of the database ${db} does not exist: create it, or give --db a path in a folder that exists`);
+    if (/another version of yusuan/.test(error.message)) throw new IngestError(error.message);
+    throw e;
+  }
+}
+
+/** What the database holds, by document status. */
+function storedCounts(store: Store): IngestSummary['stored'] {
+  const counts = { documents: 0, ok: 0, partial: 0, failed: 0 };
+  for (const { status, n } of store.db.prepare('SELECT status, count(*) AS n FROM documents GROUP BY status').all() as { status: 'ok' | 'partial' | 'failed'; n: number }[]) {
+    counts[status] = n;
+    counts.documents += n;
+  }
+  return counts;
+}
+
 /**
  * Ingests files into the store. One bad document never stops the others:
  * each is processed and written on its own, in its own transaction. A file
  * whose content is already stored by this pipeline version is left as is.
+ * A path that does not exist is a failed file of the run.
  */
 export async function ingest(paths: string[], options: IngestOptions): Promise<IngestSummary> {
+  const found = await discoverFiles(paths);
+  return ingestFiles({ ...found, files: [...found.files, ...found.missing], missing: [] }, options);
+}
+
+/** Ingests the files found (discoverFiles), with what was left out of them in the summary. */
+export async function ingestFiles(found: Discovery, options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
-  const files = await listFiles(paths);
+  const { files } = found;
   const manifest = options.manifest ? await readManifest(options.manifest) : undefined;
-  const store = Store.open(options.db, { backgroundCheckpoints: true });
+  const store = openForWriting(options.db);
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new WorkerPool(workers, { timeLimitMs: options.timeLimitMs ?? 120_000 }) : undefined;
   const run = pool ? pool.run.bind(pool) : processToRows;
@@ -178,7 +376,9 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 3 + 1) });
   const summary: IngestSummary = {
     outcomes: [], files: files.length, ok: 0, partial: 0, failed: 0, unchanged: 0, duplicates: 0, elsewhere: 0, tables: 0, unreadableTables: 0, lineItems: 0,
-    partialTables: { read: 0, lineItems: 0 }, pages: 0, checks: { ok: 0, rounding: 0, error: 0 }, warned: 0, elapsedMs: 0,
+    partialTables: { read: 0, lineItems: 0 }, pages: 0, checks: { ok: 0, rounding: 0, error: 0 }, warned: 0,
+    skipped: found.skipped, hidden: found.hidden, unmatchedManifestRows: manifest ? unmatchedManifestRows(manifest, files) : [],
+    interrupted: false, done: 0, stored: { documents: 0, ok: 0, partial: 0, failed: 0 }, elapsedMs: 0,
   };
   // by the file's index: documents finish out of order, the summary lists them in order
   const kept: FileOutcome[] = [];
@@ -197,7 +397,8 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     for (const severity of ['ok', 'rounding', 'error'] as const) summary.checks[severity] += outcome.checks?.[severity] ?? 0;
     const warned = outcome.status === 'ok' && outcome.warnings > 0;
     if (warned) summary.warned++;
-    const notable = warned || outcome.duplicateOf !== undefined || (outcome.checks?.rounding ?? 0) + (outcome.checks?.error ?? 0) > 0;
+    // a rounding difference is the document's own (its 万元 rounded), not a thing to look at
+    const notable = warned || outcome.duplicateOf !== undefined || (outcome.checks?.error ?? 0) > 0;
     // failed and partial documents are always kept: they are the ones to look at
     if (options.outcomes !== 'notable' || outcome.status === 'failed' || outcome.status === 'partial') kept[index] = outcome;
     else if (notable && notableKept++ < NOTABLE_OUTCOMES) kept[index] = outcome;
@@ -216,7 +417,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     const stored = options.force ? undefined : store.stored(docId);
     // a document read (in full or in part) by this pipeline version would be read the same again; a failed one is tried again
     if (stored && isRead(stored.status) && stored.pipelineVersion === PIPELINE_VERSION) return left('unchanged');
-    const source = manifest?.get(resolve(path)) ?? manifest?.get(basename(path));
+    const source = manifest?.entries.get(resolve(path)) ?? manifest?.entries.get(basename(path));
     let rows: DocumentRows;
     if (bytes.length > maxBytes) {
       const mb = maxBytes / 1024 / 1024;
@@ -235,6 +436,10 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
       // back-pressure: a queue as long as the documents in flight, not a task per file of the corpus
       await queue.onSizeLessThan(queue.concurrency);
       if (failure) break;
+      if (options.signal?.aborted) {
+        summary.interrupted = true;
+        break;
+      }
       const task = async () => {
         // tasks start in list order and read at once (synchronously): of two files with
         // the same bytes, the first listed is the one stored
@@ -247,11 +452,13 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
     }
     await queue.onIdle();
     if (failure) throw failure.error;
+    summary.stored = storedCounts(store);
   } finally {
     store.close();
     await pool?.close();
   }
   summary.outcomes = kept.filter((o) => o !== undefined);
+  summary.done = done;
   summary.elapsedMs = performance.now() - started;
   return summary;
 }

@@ -113,6 +113,8 @@ describe('the yusuan command', () => {
     const bad = yusuan('export', '--db', db, '--dataset', 'nope');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown dataset "nope"/);
-    expect(yusuan('query', '--db', join(dir, 'missing.sqlite'), 'SELECT 1').stderr).toMatch(/cannot open the database/);
+    const missing = yusuan('query', '--db', join(dir, 'missing.sqlite'), 'SELECT 1');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/no database at .*missing\.sqlite/);
   });
 });

@@ -50,9 +50,10 @@ describe('re-running an ingest', () => {
     expect(all).toMatchObject({ files: 7, ok: 5, failed: 1, unchanged: 1, duplicates: 1 });
     expect(all.checks.rounding).toBeGreaterThan(0); // 004's published rounding
     const worthTelling = all.outcomes.filter(
-      (o) => o.status === 'failed' || o.duplicateOf !== undefined || (o.checks && o.checks.rounding + o.checks.error > 0) || o.warnings > 0,
+      (o) => o.status === 'failed' || o.duplicateOf !== undefined || (o.checks && o.checks.error > 0) || o.warnings > 0,
     );
     expect(notable.outcomes.map((o) => o.path)).toEqual(worthTelling.map((o) => o.path));
-    expect(notable.outcomes.map((o) => o.path.split('/').pop())).toEqual(['004_bd07757d433d15de.txt', 'broken.txt', 'copy.txt']);
+    // 004 differs from itself only by its published rounding: not a thing to look at
+    expect(notable.outcomes.map((o) => o.path.split('/').pop())).toEqual(['broken.txt', 'copy.txt']);
   });
 });

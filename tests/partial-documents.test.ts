@@ -227,7 +227,7 @@ describe('a document read in part', async () => {
     expect(validate.stdout).toMatch(/partial\.txt: \d+ ok, 0 rounding, 0 error \(partial: not every table was read\)\n {2}tables\s+read 1 2 3 4 5 9; empty 7 8; unreadable 6\n/);
     expect(validate.stdout).toMatch(/ {2}table 6 \(部门预算一般公共预算财政拨款基本支出表\) not read: the unit "万美元" is not one yusuan knows/);
     expect(validate.stdout).toMatch(/001_d16636ba0dd022c8\.txt: \d+ ok, 0 rounding, 0 error\n {2}tables\s+read 1 2 3 4 5 6 9; empty 7 8\n/);
-    expect(validate.stdout).toMatch(/2 document\(s\) \(1 read in part\): 0 error\(s\)/);
+    expect(validate.stdout).toMatch(/2 document\(s\): 1 ok, 1 read in part, 0 failed; 0 check error\(s\)/);
     const json = JSON.parse(yusuan('validate', '--db', cliDb, '--json').stdout) as { sourceFile: string; status: string; tables: { tableNo: number; status: string; reason: string }[] }[];
     const partial = json.find((d) => d.sourceFile === 'partial.txt')!;
     expect(partial.status).toBe('partial');

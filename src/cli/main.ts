@@ -1,86 +1,78 @@
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ingest, type FileOutcome, type IngestSummary } from '../ingest.js';
+import { discoverFiles, DOCUMENT_EXTENSIONS, ingestFiles } from '../ingest.js';
+import { PIPELINE_VERSION } from '../pipeline.js';
 import { writeDataPackage } from '../store/datapackage.js';
 import { MergeError, mergeStores, parseShard } from '../store/merge.js';
 import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
 import { SCHEMA_VERSION } from '../store/schema.js';
-import { Store, StoreError } from '../store/store.js';
+import { Store } from '../store/store.js';
 import { trace, tracePng, TraceError } from '../trace.js';
+import { closest, didYouMean, parseCommandLine, type OptionSpecs } from './args.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, Failure, plainMessage, UsageError, usageLines } from './errors.js';
 import { alignedTable, progressReporter } from './format.js';
+import { formatSummary, LISTED, skippedLines } from './summary.js';
 
 /** The `yusuan` command line. Each command returns its exit status. */
 
 const DEFAULT_DB = 'yusuan.sqlite';
 
-class UsageError extends Error {}
-
 interface Command {
   summary: string;
   usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  options: OptionSpecs;
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
 const dbOption = { db: { type: 'string', default: DEFAULT_DB } } as const;
 
-/** Lists at most this many files under a heading; the database has the rest. */
-const LISTED = 20;
+/** For commands that take only options: a word left over is a mistake, not something to ignore. */
+function refuseArguments(command: string, positionals: string[], hint = ''): void {
+  if (positionals.length === 0) return;
+  throw new UsageError(`unexpected argument "${positionals[0]}": ${command} takes only options${hint}`);
+}
 
-function printSummary(summary: IngestSummary, db: string): void {
-  const out = process.stdout;
-  const seconds = (summary.elapsedMs / 1000).toFixed(1);
-  const list = (heading: string, outcomes: FileOutcome[], total: number, line: (o: FileOutcome) => string, rest: string) => {
-    if (total === 0) return;
-    out.write(`\n${heading}\n`);
-    for (const o of outcomes.slice(0, LISTED)) out.write(`  ${o.path}: ${line(o)}\n`);
-    if (total > LISTED) out.write(`  … and ${total - LISTED} more; all of them: yusuan query "${rest}"\n`);
+/** A path that does not exist, with the name beside it that was likely meant. */
+function missingPath(path: string): string {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    // the folder does not exist either: nothing to suggest
+  }
+  const guess = closest(basename(path), names);
+  return `${path}: no such file or folder${guess ? `; did you mean ${join(dirname(path), guess)}?` : ''}`;
+}
+
+/** The folder a file is to be written in must exist; the file itself must not be a folder. */
+function checkOutputFile(path: string, flag: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder)) throw new Failure(`the folder ${dirname(path)} (of ${flag} ${path}) does not exist: create it, or give ${flag} a path in a folder that exists`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new Failure(`${path} (${flag}) is a folder: give ${flag} a file name`);
+}
+
+/**
+ * Ctrl-C during an ingest: the documents being read are finished and stored,
+ * no other is started, and the summary says so; a second Ctrl-C stops at
+ * once (every document stored is whole: each is one transaction).
+ */
+function stopOnCtrlC(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) {
+      process.stderr.write('\nyusuan ingest: stopped at once; every document stored is whole. Run the same command again to go on.\n');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    controller.abort();
+    process.stderr.write('\nyusuan ingest: Ctrl-C: finishing the documents being read, then stopping (Ctrl-C again stops at once)\n');
   };
-  out.write(`Ingested ${summary.files} file(s) into ${db} in ${seconds} s\n`);
-  const partial = summary.partialTables;
-  out.write(`  ok         ${summary.ok} document(s), ${summary.tables - partial.read} table(s), ${summary.lineItems - partial.lineItems} line item(s)\n`);
-  if (summary.partial > 0) {
-    out.write(
-      `  partial    ${summary.partial} document(s), ${partial.read} table(s) read and ${summary.unreadableTables} not, ${partial.lineItems} line item(s)\n`,
-    );
-  }
-  const kept = summary.unchanged - summary.duplicates;
-  if (kept > 0) out.write(`  unchanged  ${kept} document(s) already stored, left as they were\n`);
-  if (summary.duplicates > 0) out.write(`  duplicates ${summary.duplicates} file(s) with the same content as another file of this run, stored once\n`);
-  if (summary.elsewhere > 0) out.write(`  elsewhere  ${summary.elsewhere} file(s) of other shards, left to them\n`);
-  out.write(`  failed     ${summary.failed} document(s)\n`);
-  list(
-    'These files could not be read (nothing of them is in the dataset):',
-    summary.outcomes.filter((o) => o.status === 'failed'),
-    summary.failed,
-    (o) => o.error,
-    "SELECT source_path, error FROM documents WHERE status = 'failed'",
-  );
-  list(
-    'These files were read in part (what was read is in the dataset; these tables are not):',
-    summary.outcomes.filter((o) => o.status === 'partial'),
-    summary.partial,
-    (o) => o.error,
-    "SELECT source_file, table_no, title, reason FROM tables_dataset WHERE status = 'unreadable'",
-  );
-  const { checks } = summary;
-  if (checks.ok + checks.rounding + checks.error > 0) {
-    out.write(`\nChecks (yusuan validate lists them): ${checks.ok} ok, ${checks.rounding} rounding, ${checks.error} error\n`);
-    const flagged = summary.outcomes.filter((o) => o.checks && o.checks.rounding + o.checks.error > 0);
-    for (const o of flagged.slice(0, LISTED)) out.write(`  ${o.path}: ${o.checks!.ok} ok, ${o.checks!.rounding} rounding, ${o.checks!.error} error\n`);
-    if (flagged.length > LISTED) out.write(`  … and more: yusuan validate lists every check that did not hold\n`);
-  }
-  list(
-    "Read with warnings (see them with: yusuan query \"SELECT * FROM document_messages WHERE severity = 'warning'\"):",
-    summary.outcomes.filter((o) => o.status === 'ok' && o.warnings > 0),
-    summary.warned,
-    (o) => `${o.warnings} warning(s)`,
-    "SELECT source_file, count(*) AS warnings FROM document_messages WHERE severity = 'warning' GROUP BY doc_id",
-  );
+  process.on('SIGINT', onInterrupt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInterrupt) };
 }
 
 const commands: Record<string, Command> = {
@@ -100,6 +92,10 @@ published_date, recorded with each document.
 n machines can ingest disjoint parts; \`yusuan merge\` joins their databases.
 A document of which some standard tables cannot be read is stored as
 partial: the tables read, and the reason for the others.
+Files of other kinds in a folder (.xlsx, .md …) are listed as not read, with
+the reason; a manifest with problems is named line by line and nothing is
+read until it is right. Ctrl-C stops once the documents being read are
+stored (exit status 130): run the same command again to go on.
 Exit status 1 when any document failed; all the others are stored anyway.`,
     options: {
       ...dbOption,
@@ -110,7 +106,7 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
       force: { type: 'boolean', default: false },
     },
     async run(values, positionals) {
-      if (positionals.length === 0) throw new UsageError('ingest needs at least one file or folder');
+      if (positionals.length === 0) throw new UsageError('ingest needs at least one file or folder (such as: yusuan ingest corpus/)');
       const workers = wholeNumber(values.workers, '--workers', 0);
       const timeLimitMs = wholeNumber(values['time-limit'], '--time-limit', 1) * 1000;
       const db = String(values.db);
@@ -121,19 +117,24 @@ Exit status 1 when any document failed; all the others are stored anyway.`,
       } catch (e) {
         throw new UsageError(`--shard: ${(e as Error).message}`);
       }
-      let summary;
-      try {
-        summary = await ingest(positionals, {
-          db, workers, timeLimitMs, manifest, shard, force: Boolean(values.force), outcomes: 'notable', onProgress: progressReporter(),
-        });
-      } catch (e) {
-        // the database is not one to write into (another program's, a newer yusuan's): nothing was read or written
-        if (!(e instanceof StoreError)) throw e;
-        process.stderr.write(`yusuan ingest: ${e.message}\n`);
-        return 2;
+      checkOutputFile(db, '--db');
+      const found = await discoverFiles(positionals);
+      if (found.missing.length > 0) throw new Failure([...found.missing.map(missingPath), 'nothing was ingested'].join('\n'));
+      if (found.files.length === 0) {
+        const kinds = [...DOCUMENT_EXTENSIONS].join(' ');
+        const skipped = found.skipped.length > 0 ? `; ${found.skipped.length} other file(s) not read:` : '';
+        throw new Failure([`nothing to ingest: ${positionals.join(', ')} ${positionals.length === 1 ? 'holds' : 'hold'} no document yusuan reads (${kinds})${skipped}`, ...skippedLines(found.skipped, LISTED)].join('\n'));
       }
-      printSummary(summary, db);
-      return summary.failed > 0 ? 1 : 0;
+      const interrupt = stopOnCtrlC();
+      try {
+        const summary = await ingestFiles(found, {
+          db, workers, timeLimitMs, manifest, shard, force: Boolean(values.force), outcomes: 'notable', onProgress: progressReporter(), signal: interrupt.signal,
+        });
+        process.stdout.write(formatSummary(summary, db));
+        return summary.interrupted ? EXIT_INTERRUPTED : summary.failed > 0 ? EXIT_FAILURE : 0;
+      } finally {
+        interrupt.dispose();
+      }
     },
   },
   export: {
@@ -160,7 +161,9 @@ as text, amounts as numbers.`,
       bom: { type: 'boolean', default: false },
       datapackage: { type: 'string' },
     },
-    async run(values) {
+    async run(values, positionals) {
+      const meant = positionals.length > 0 ? closest(positionals[0], datasetNames()) : undefined;
+      refuseArguments('export', positionals, meant ? `; did you mean --dataset ${meant}?` : '');
       if (values.datapackage !== undefined) {
         const store = openExisting(String(values.db));
         try {
@@ -172,7 +175,10 @@ as text, amounts as numbers.`,
         return 0;
       }
       const dataset = DATASETS[String(values.dataset)];
-      if (!dataset) throw new UsageError(`unknown dataset "${values.dataset}"; choose one of ${datasetNames().join(', ')}`);
+      if (!dataset) {
+        const guess = closest(String(values.dataset), datasetNames());
+        throw new UsageError(`unknown dataset "${values.dataset}"${guess ? `; did you mean ${guess}?` : ''} (the datasets: ${datasetNames().join(', ')})`);
+      }
       if (values.format === 'parquet') {
         if (values.out === undefined) throw new UsageError('--format parquet needs --out DIR (a folder: one sub-folder per dataset)');
         const store = openExisting(String(values.db));
@@ -188,6 +194,7 @@ as text, amounts as numbers.`,
       }
       if (values.format === 'xlsx') {
         if (values.out === undefined) throw new UsageError('--format xlsx needs --out FILE.xlsx');
+        checkOutputFile(String(values.out), '--out');
         const store = openExisting(String(values.db));
         try {
           const { exportXlsx } = await import('../store/xlsx.js');
@@ -198,6 +205,7 @@ as text, amounts as numbers.`,
         return 0;
       }
       if (values.format !== 'csv') throw new UsageError(`unknown format "${values.format}"; csv, parquet or xlsx`);
+      if (values.out) checkOutputFile(String(values.out), '--out');
       const store = openExisting(String(values.db));
       try {
         const out: Writable = values.out ? createWriteStream(String(values.out)) : process.stdout;
@@ -284,15 +292,9 @@ sources reads them again with this one.`,
     options: { ...dbOption },
     async run(values) {
       const path = String(values.db);
-      if (!existsSync(path)) throw new UsageError(`${path} does not exist; give --db`);
-      let store;
-      try {
-        store = Store.open(path);
-      } catch (e) {
-        if (!(e instanceof StoreError)) throw e;
-        process.stderr.write(`yusuan migrate: ${e.message}\n`);
-        return 1;
-      }
+      if (!existsSync(path)) throw new Failure(`no database at ${path}: give --db the database to upgrade`);
+      // a store that cannot be upgraded (another program's, a newer yusuan's) says why in one line: StoreError is a plain failure
+      const store = Store.open(path);
       const from = store.migratedFrom;
       store.close();
       process.stdout.write(from === undefined ? `${path} is already at schema ${SCHEMA_VERSION}\n` : `${path}: upgraded from schema ${from} to ${SCHEMA_VERSION}\n`);
@@ -315,6 +317,7 @@ read only in part.`,
       const store = openExisting(String(values.db));
       try {
         const report = validationReport(store);
+        if (report.length === 0) throw new Failure(`${values.db} holds no documents: ingest some first (yusuan ingest <folder> --db ${values.db})`);
         if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else process.stdout.write(formatValidation(report, Boolean(values.all)));
         return report.some((d) => d.error > 0 || d.status !== 'ok') ? 1 : 0;
@@ -483,29 +486,54 @@ function formatValidation(report: DocumentValidation[], all: boolean): string {
   const errors = report.reduce((n, d) => n + d.error, 0);
   const roundings = report.reduce((n, d) => n + d.rounding, 0);
   const count = (status: string) => report.filter((d) => d.status === status).length;
-  const incomplete = [count('partial') > 0 ? `${count('partial')} read in part` : '', count('failed') > 0 ? `${count('failed')} failed` : ''].filter(Boolean);
   lines.push(
     '',
-    `${report.length} document(s)${incomplete.length > 0 ? ` (${incomplete.join(', ')})` : ''}: ${errors} error(s), ${roundings} rounding difference(s)${roundings > 0 && !all ? ' (--all lists them)' : ''}`,
+    `${report.length} document(s): ${count('ok')} ok, ${count('partial')} read in part, ${count('failed')} failed; ` +
+      `${errors} check error(s), ${roundings} rounding difference(s)${roundings > 0 && !all ? ' (--all lists them)' : ''}`,
   );
   return `${lines.join('\n')}\n`;
 }
 
 function wholeNumber(value: unknown, flag: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number ≥ ${min}`);
+  if (String(value).trim() === '' || !Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number ≥ ${min}, not "${value}"`);
   return n;
 }
 
-function openExisting(path: string): Store {
+/** Whether a SQLite file has the documents table every yusuan store has (read before the store prepares its statements on it). */
+function hasDocumentsTable(path: string): boolean {
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    return Store.open(path, { readonly: true });
-  } catch (e) {
-    // a store there that cannot be read says why and what to do (e.g. `yusuan migrate`)
-    if (e instanceof StoreError && existsSync(path)) throw new UsageError(`cannot open the database ${path}: ${e.message}`);
-    throw new UsageError(`cannot open the database ${path}: ${(e as Error).message}. Run \`yusuan ingest\` first, or give --db.`);
+    return sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get() !== undefined;
+  } finally {
+    sqlite.close();
   }
 }
+
+/** Opens a store to read, or says in one line why it cannot be: missing, not SQLite, not yusuan's, of another version. */
+function openExisting(path: string): Store {
+  if (!existsSync(path)) throw new Failure(`no database at ${path}: make one with \`yusuan ingest <folder> --db ${path}\`, or give --db the database to use`);
+  if (statSync(path).isDirectory()) throw new Failure(`${path} is a folder, not a database: give --db the database file`);
+  try {
+    if (!hasDocumentsTable(path)) {
+      throw new Failure(`${path} is not a database yusuan made (it has no documents table): give --db one that \`yusuan ingest\` wrote`);
+    }
+    return Store.open(path, { readonly: true });
+  } catch (e) {
+    if (e instanceof Failure) throw e;
+    const error = e as { code?: string; message: string };
+    if (error.code === 'SQLITE_NOTADB') throw new Failure(`${path} is not a SQLite database: give --db a database yusuan made`);
+    throw new Failure(/another version of yusuan/.test(error.message) ? error.message : `cannot open the database ${path}: ${error.message}`);
+  }
+}
+
+/** This package's version, from its package.json (one folder above dist/ and src/). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const versionLine = () => `yusuan ${packageVersion()} (pipeline ${PIPELINE_VERSION}, store schema ${SCHEMA_VERSION})`;
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
@@ -518,38 +546,72 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
   .join('\n')}
 
-Run \`yusuan <command> --help\` for a command's options.`;
+Run \`yusuan help <command>\` (or \`yusuan <command> --help\`) for a command's options;
+\`yusuan --version\` for the version.`;
+}
+
+/** The command a name is, or a usage error that says which one was likely meant. */
+function commandNamed(name: string): Command {
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command) return command;
+  throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(commands))} (yusuan help lists the commands)`);
+}
+
+/** Writes each line of a message with the command's name before it, so that every line says where it comes from. */
+function writeLines(prefix: string, message: string): void {
+  process.stderr.write(message.split('\n').map((line) => `${prefix}: ${line}\n`).join(''));
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${mainHelp()}\n`);
-    return name ? 0 : 2;
+  if (!name) {
+    process.stderr.write(`${mainHelp()}\n`);
+    return EXIT_USAGE;
   }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`yusuan: unknown command "${name}"\n\n${mainHelp()}\n`);
-    return 2;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && rest.length > 0) {
+      let command: Command;
+      try {
+        command = commandNamed(rest[0]);
+      } catch (e) {
+        writeLines('yusuan help', (e as Error).message);
+        return EXIT_USAGE;
+      }
+      process.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
+    process.stdout.write(`${mainHelp()}\n`);
+    return 0;
+  }
+  let command: Command;
+  try {
+    command = commandNamed(name);
+  } catch (e) {
+    writeLines('yusuan', (e as Error).message);
+    return EXIT_USAGE;
   }
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...command.options, help: { type: 'boolean', short: 'h', default: false } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseCommandLine(rest, { ...command.options, help: { type: 'boolean', short: 'h', default: false } });
     if (values.help) {
       process.stdout.write(`${command.usage}\n`);
       return 0;
     }
+    // a command whose run takes no positionals (declared `run(values)`) takes only options
+    if (command.run.length < 2) refuseArguments(name, positionals);
     return await command.run(values, positionals);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`yusuan ${name}: ${(e as Error).message}\n\n${command.usage}\n`);
-      return 2;
+    if (e instanceof UsageError) {
+      writeLines(`yusuan ${name}`, e.message);
+      process.stderr.write(`usage: ${usageLines(command.usage).split('\n').join('\n       ')}\n(yusuan help ${name} says more)\n`);
+      return EXIT_USAGE;
     }
-    throw e;
+    const plain = plainMessage(e);
+    if (plain === undefined) throw e;
+    writeLines(`yusuan ${name}`, plain);
+    return EXIT_FAILURE;
   }
 }
-
