@@ -337,7 +337,7 @@ describe('a final account beside the budget of the same year', () => {
       { source_file: 'final.txt', phase: 'final', fiscal_year: 2024 },
     ]);
     // 10.00 万元, the budget's, not the final account's 12.00
-    expect(query(db, 'SELECT source_file, expenditure_total_yuan FROM department_years')).toEqual([{ source_file: 'budget.txt', expenditure_total_yuan: '100000.00' }]);
+    expect(query(db, 'SELECT source_file, expenditure_total_yuan FROM department_years')).toEqual([{ source_file: 'budget.txt', expenditure_total_yuan: 100000 }]);
   });
 });
 

@@ -11,7 +11,7 @@ import { writeDataPackage } from '../store/datapackage.js';
 import { MergeError, mergeStores, parseShard } from '../store/merge.js';
 import { DATASETS, datasetCsv, datasetNames } from '../store/datasets.js';
 import { SCHEMA_VERSION } from '../store/schema.js';
-import { Store } from '../store/store.js';
+import { Store, StoreError } from '../store/store.js';
 import { trace, tracePng, TraceError } from '../trace.js';
 import { closest, didYouMean, parseCommandLine, type OptionSpecs } from './args.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, Failure, plainMessage, UsageError, usageLines } from './errors.js';
@@ -500,30 +500,16 @@ function wholeNumber(value: unknown, flag: string, min: number): number {
   return n;
 }
 
-/** Whether a SQLite file has the documents table every yusuan store has (read before the store prepares its statements on it). */
-function hasDocumentsTable(path: string): boolean {
-  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    return sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get() !== undefined;
-  } finally {
-    sqlite.close();
-  }
-}
-
 /** Opens a store to read, or says in one line why it cannot be: missing, not SQLite, not yusuan's, of another version. */
 function openExisting(path: string): Store {
   if (!existsSync(path)) throw new Failure(`no database at ${path}: make one with \`yusuan ingest <folder> --db ${path}\`, or give --db the database to use`);
   if (statSync(path).isDirectory()) throw new Failure(`${path} is a folder, not a database: give --db the database file`);
   try {
-    if (!hasDocumentsTable(path)) {
-      throw new Failure(`${path} is not a database yusuan made (it has no documents table): give --db one that \`yusuan ingest\` wrote`);
-    }
     return Store.open(path, { readonly: true });
   } catch (e) {
-    if (e instanceof Failure) throw e;
-    const error = e as { code?: string; message: string };
-    if (error.code === 'SQLITE_NOTADB') throw new Failure(`${path} is not a SQLite database: give --db a database yusuan made`);
-    throw new Failure(/another version of yusuan/.test(error.message) ? error.message : `cannot open the database ${path}: ${error.message}`);
+    // the store says itself what is wrong and what to do (not SQLite, another program's, `yusuan migrate`, another yusuan)
+    if (e instanceof StoreError) throw new Failure(e.message);
+    throw new Failure(`cannot open the database ${path}: ${(e as Error).message}`);
   }
 }
 

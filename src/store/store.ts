@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { BackgroundCheckpoints, RESTART_FRAMES, type CheckpointOptions } from './checkpoints.js';
 import { migrateSchema, OLDEST_MIGRATABLE } from './migrate.js';
 import { CHILD_TABLES, DOCUMENT_COLUMNS, type DocumentRows } from './rows.js';
-import { DDL, SCHEMA_VERSION } from './schema.js';
+import { DDL, SCHEMA_VERSION, useCurrentViews } from './schema.js';
 
 // SQLite takes URI filenames (`file:…?immutable=1`, for readers below) only when told so before its
 // first database is opened; better-sqlite3 tells it from the environment, when it loads
@@ -27,9 +27,11 @@ function writableFolder(path: string): boolean {
   }
 }
 
-const notSqlite = (path: string) => new StoreError(`${path} is not a SQLite database, so not a yusuan store; give --db another file`);
-const notAStore = (path: string) =>
-  new StoreError(`${path} is a SQLite database of another program, not a yusuan store (it has no yusuan schema version); it was left as it is: give --db another file`);
+/** What to give instead: a reader needs a store; a writer can also make one in a new file. */
+const instead = (writing: boolean) => (writing ? 'give --db a new file, or a database yusuan made' : 'give --db a database yusuan made');
+const notSqlite = (path: string, writing: boolean) => new StoreError(`${path} is not a SQLite database: ${instead(writing)}`);
+const notAStore = (path: string, writing: boolean) =>
+  new StoreError(`${path} is a SQLite database of another program, not a yusuan store (it has no yusuan schema version); it was left as it is: ${instead(writing)}`);
 const newerStore = (path: string, version: number) =>
   new StoreError(`${path} was made by a newer yusuan (schema ${version}; this one knows schema ${SCHEMA_VERSION} and older): use that version of yusuan`);
 const tooOld = (path: string, version: number) =>
@@ -39,12 +41,12 @@ const tooOld = (path: string, version: number) =>
 export type StoreVersion = number | 'empty' | 'foreign';
 
 /** Throws a StoreError for a file that is not SQLite at all. */
-export function storeVersion(db: Database.Database, path: string): StoreVersion {
+export function storeVersion(db: Database.Database, path: string, writing = false): StoreVersion {
   let objects: number;
   try {
     objects = db.prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get() as number;
   } catch (e) {
-    if ((e as { code?: string }).code === 'SQLITE_NOTADB') throw notSqlite(path);
+    if ((e as { code?: string }).code === 'SQLITE_NOTADB') throw notSqlite(path, writing);
     throw e;
   }
   if (objects === 0) return 'empty';
@@ -56,7 +58,7 @@ export function storeVersion(db: Database.Database, path: string): StoreVersion 
 
 /** Refuses what cannot be read as it is, saying what to do. */
 export function checkReadable(path: string, version: StoreVersion): void {
-  if (version === 'empty' || version === 'foreign') throw notAStore(path);
+  if (version === 'empty' || version === 'foreign') throw notAStore(path, false);
   if (version > SCHEMA_VERSION) throw newerStore(path, version);
   if (version < OLDEST_MIGRATABLE) throw tooOld(path, version);
   if (version < SCHEMA_VERSION) {
@@ -90,6 +92,8 @@ function openReader(path: string): Database.Database {
     }
     throw new StoreError(`${path} cannot be read: ${(e as Error).message}`);
   }
+  // the views of whichever yusuan last wrote the file may be older than this one's (views change without a schema version)
+  useCurrentViews(db);
   return db;
 }
 
@@ -100,8 +104,8 @@ function openWriter(path: string, migrate: boolean): { db: Database.Database; mi
   try {
     // before anything is written to it: another program's database is left alone
     if (existed) {
-      const version = storeVersion(db, path);
-      if (version === 'foreign') throw notAStore(path);
+      const version = storeVersion(db, path, true);
+      if (version === 'foreign') throw notAStore(path, true);
       if (typeof version === 'number' && (version > SCHEMA_VERSION || version < OLDEST_MIGRATABLE || !migrate)) checkReadable(path, version);
     }
     db.pragma('journal_mode = WAL');
@@ -118,8 +122,8 @@ function openWriter(path: string, migrate: boolean): { db: Database.Database; mi
     const migratedFrom = db
       .transaction((): number | undefined => {
         // read again under the write lock: another process may have created or upgraded it meanwhile
-        const version = storeVersion(db, path);
-        if (version === 'foreign') throw notAStore(path);
+        const version = storeVersion(db, path, true);
+        if (version === 'foreign') throw notAStore(path, true);
         let from: number | undefined;
         if (typeof version === 'number' && version !== SCHEMA_VERSION) {
           if (!migrate || version > SCHEMA_VERSION) checkReadable(path, version);
@@ -137,7 +141,7 @@ function openWriter(path: string, migrate: boolean): { db: Database.Database; mi
     // a store that could not be opened (an upgrade failed, rolled back) is left as it was, in its journal mode too
     if (db.open && !db.memory) leaveWal(db);
     db.close();
-    if ((e as { code?: string }).code === 'SQLITE_NOTADB') throw notSqlite(path);
+    if ((e as { code?: string }).code === 'SQLITE_NOTADB') throw notSqlite(path, true);
     throw e;
   }
 }
