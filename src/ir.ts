@@ -26,6 +26,11 @@ export interface SourceRef {
   box?: [number, number, number, number];
 }
 
+/** A PDF cell's box as stored and printed: `x0 y0 x1 y1` in points, to the hundredth; '' without one. */
+export function formatBox(box: SourceRef['box']): string {
+  return box ? box.map((v) => String(Math.round(v * 100) / 100)).join(' ') : '';
+}
+
 /** The contract's compact form of a position: `L123`, `p4`, `t5r7`. */
 export function formatRef(ref: SourceRef | undefined): string {
   if (!ref) return '';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { extract } from './extract/index.js';
-import { formatRef, parseRef, type ExtractedDocument, type Row, type SourceRef, type Table } from './ir.js';
+import { formatBox, formatRef, parseRef, type ExtractedDocument, type Row, type SourceRef, type Table } from './ir.js';
 import { parseAmount, toFen } from './normalize/amount.js';
 import { compact } from './normalize/label.js';
 import { PIPELINE_VERSION, processExtracted, sha256 } from './pipeline.js';
@@ -214,8 +214,6 @@ async function locate(document: TracedDocument, bytes: Uint8Array, items: Traced
   return { positions, extracted };
 }
 
-const points = (v: number) => String(Math.round(v * 100) / 100);
-export const formatBox = (box: Box) => box.map(points).join(' ');
 
 function excerpt(position: Position, extracted: ExtractedDocument, storedBy: string): string {
   const { item, ref } = position;

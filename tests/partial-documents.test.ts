@@ -249,8 +249,8 @@ describe('a document read in part', async () => {
     expect(run.stdout).toContain('empty.txt: failed: the file is empty');
   });
 
-  it('is in a store of schema version 7', () => {
-    expect(SCHEMA_VERSION).toBe(7);
-    expect(query(db, "SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: '7' }]);
+  it('is in a store of schema version 8', () => {
+    expect(SCHEMA_VERSION).toBe(8);
+    expect(query(db, "SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: '8' }]);
   });
 });

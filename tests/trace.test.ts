@@ -83,6 +83,17 @@ describe('trace: every format, from another folder', () => {
     expect(marked(result.excerpts[0])).toEqual(['>   1126  →857.61']);
   });
 
+  it('PDF: the cell box is stored with the line item (the same boxes as above, known by hand); other formats have none', () => {
+    expect(
+      query(db, `SELECT measure, source_ref, box FROM line_items WHERE source_file = ? AND table_kind = 'general_budget_expenditure' AND code = '2010301' ORDER BY seq`, `${SEED}.pdf`),
+    ).toEqual([
+      { measure: 'total', source_ref: 'p7', box: '359.2 236.95 423.3 257.35' },
+      { measure: 'basic', source_ref: 'p7', box: '423.3 236.95 487.4 257.35' },
+    ]);
+    expect(query(db, `SELECT DISTINCT box FROM line_items WHERE source_format <> 'pdf'`)).toEqual([{ box: '' }]);
+    expect(query(db, `SELECT count(*) AS n FROM line_items WHERE source_format = 'pdf' AND box = ''`)).toEqual([{ n: 0 }]);
+  });
+
   it('PDF: the page, the cell box and the row as read; the two 857.61 of the row told apart', async () => {
     const result = await traceFrom(elsewhere, `${SEED}.pdf`, 'general_budget_expenditure', '2010301');
     expect(result.refused).toBeUndefined();

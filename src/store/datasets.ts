@@ -128,6 +128,7 @@ export const DATASETS: Record<string, Dataset> = {
     field('function_xiang', 'string', '(v3) 项 of a function code of level 3: the code; empty otherwise'),
     field('economic_class', 'string', '(v3) 类 of an economic code: its first 3 digits; empty otherwise'),
     field('economic_kuan', 'string', '(v3) 款 of an economic code of level 2: the code; empty otherwise'),
+    field('box', 'string', '(v3) PDF: the cell\'s box on the page of source_ref, `x0 y0 x1 y1` in points from the top left of the page as displayed; empty for other formats'),
   ]),
   documents: dataset({
     name: 'documents',

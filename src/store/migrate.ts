@@ -152,6 +152,12 @@ export const MIGRATIONS: MigrationStep[] = [
       "documents may be partial and hold their headline figures (from their line items); budget_tables say whether each table was read; line items' unit_name and code_source ('' for what was stored)",
     run: schema6to7,
   },
+  {
+    from: 7,
+    changes: "line items' box: a PDF cell's box on its page ('' for what was stored: an ingest with --force reads it)",
+    // not known without reading the sources again
+    run: (db) => db.exec("ALTER TABLE items ADD COLUMN box TEXT NOT NULL DEFAULT ''"),
+  },
 ];
 
 /** The oldest schema a store can be upgraded from. */

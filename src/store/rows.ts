@@ -1,4 +1,4 @@
-import { formatRef } from '../ir.js';
+import { formatBox, formatRef } from '../ir.js';
 import { departmentKey, parseRegion } from '../normalize/department.js';
 import type { DocumentResult, Headlines, TableStatus } from '../pipeline.js';
 import { countBySeverity } from '../validate/checks.js';
@@ -126,7 +126,7 @@ export const CHILD_TABLES: ChildTable[] = [
     name: 'items',
     columns: [
       'seq', 'table_kind', 'side', 'row_no', 'code', 'code_scheme', 'code_level', 'parent_code', 'label', 'measure', 'amount_fen', 'source_ref', 'column_no',
-      'unit_name', 'code_source',
+      'unit_name', 'code_source', 'box',
     ],
     rows: (r, out) => {
       let seq = 0;
@@ -134,7 +134,7 @@ export const CHILD_TABLES: ChildTable[] = [
         for (const i of t.items) {
           out.push(
             DOC_KEY_PLACEHOLDER, seq++, t.kind, i.side, i.rowNo, i.code, i.codeScheme, i.codeLevel ?? null, i.parentCode, i.label, i.measure, i.amountFen,
-            formatRef(i.ref), i.column ?? null, i.unitName ?? '', i.codeSource ?? '',
+            formatRef(i.ref), i.column ?? null, i.unitName ?? '', i.codeSource ?? '', formatBox(i.ref?.box),
           );
         }
       }

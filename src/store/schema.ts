@@ -11,7 +11,7 @@ import { createTableSql, datasetViewSql, RECORD_TABLES } from './records.js';
  * not reused. The views hold no data and are made again at every writable
  * open, so a change of views alone (contract v3) keeps the version.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /** amount_fen (integer 分) → exact 元 text with two decimals, in SQL: what the exports write (CSV, xlsx, Parquet's DECIMAL). */
 export const yuanSql = (fen: string) =>
@@ -126,6 +126,7 @@ CREATE TABLE IF NOT EXISTS items (
   column_no INTEGER,                    -- 栏次 number of the column, where numbered
   unit_name TEXT NOT NULL DEFAULT '',   -- the 预算单位 whose block of rows it stands in, for tables printed per unit
   code_source TEXT NOT NULL DEFAULT '', -- published | label | list | '' (no code)
+  box TEXT NOT NULL DEFAULT '',         -- (8) a PDF cell's box on its page: x0 y0 x1 y1 in points from the top left; '' otherwise
   PRIMARY KEY (doc_key, seq)
 ) WITHOUT ROWID;
 
@@ -229,7 +230,9 @@ SELECT d.doc_id, d.source_file, d.source_format, d.department_code, d.department
        -- (v3) the classification levels of the code: 类 / 款 / 项 of a function code, 类 / 款 of an economic one
        ${codeAtLevel('function', 3)} AS function_class, ${codeAtLevel('function', 5)} AS function_kuan,
        ${codeAtLevel('function', 7)} AS function_xiang,
-       ${codeAtLevel('economic', 3)} AS economic_class, ${codeAtLevel('economic', 5)} AS economic_kuan
+       ${codeAtLevel('economic', 3)} AS economic_class, ${codeAtLevel('economic', 5)} AS economic_kuan,
+       -- (v3) a PDF cell's box on its page, beside source_ref's page
+       i.box
 FROM items i
 JOIN documents d ON d.doc_key = i.doc_key
 JOIN budget_tables t ON t.doc_key = i.doc_key AND t.table_kind = i.table_kind
