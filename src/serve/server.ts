@@ -172,7 +172,7 @@ export async function createServer(options: ServeOptions): Promise<FastifyInstan
     const doc = found(queries.documentRow(docId));
     return maps.get(docId, async () => {
       const detail = queries.document(docId)!;
-      const source = await resolveSource(doc.sourcePath, doc.docId, resolve(options.db));
+      const source = resolveSource(doc, resolve(options.db));
       return sourceMap(source, doc.sourceFile, detail.items as never, detail.problems.map((p) => p.seq));
     });
   };
@@ -181,7 +181,7 @@ export async function createServer(options: ServeOptions): Promise<FastifyInstan
     const docId = docIdOf(request.params);
     const doc = found(queries.documentRow(docId));
     if (doc.sourceFormat !== 'pdf') return reply.code(404).send({ error: 'only a PDF document is served as a file' });
-    const source = await resolveSource(doc.sourcePath, doc.docId, resolve(options.db));
+    const source = resolveSource(doc, resolve(options.db));
     if (source.state !== 'ok' || !source.bytes) return reply.code(410).send({ error: source.message });
     return reply.type('application/pdf').header('Cache-Control', 'no-cache').send(Buffer.from(source.bytes));
   });

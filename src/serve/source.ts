@@ -1,14 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { extract } from '../extract/index.js';
 import type { Cell, ExtractedDocument, SourceRef } from '../ir.js';
-import { processExtracted, sha256 } from '../pipeline.js';
+import { processExtracted } from '../pipeline.js';
+import { findSource, type StoredSource } from '../trace/source.js';
 
 /**
  * Where each stored number stands in its source file, for the review page.
  *
  * The store keeps a cell's position in the contract's short form (`p4`,
- * `L123`, `t5r7`); a PDF cell's box on its page is not stored. So the
+ * `L123`, `t5r7`) and a PDF cell's box, but a check's cells and the
+ * published text around a number are not stored. So the
  * source file is read again — found by the path recorded for the document,
  * never by anything in a URL, and only when its sha256 is still the
  * document's — and run through the pipeline: the line items come out in
@@ -27,25 +28,15 @@ export interface ResolvedSource {
 }
 
 /**
- * The document's file: its recorded path as given to ingest, tried as it
- * is (absolute, or from the server's working folder) and from the store's
- * folder. (The trace helper has its own resolver; they are to be unified.)
+ * The document's file, found as `trace` finds it (src/trace/source.ts): the
+ * recorded path from the server's working folder, the store's folder and the
+ * folders above them, then by its name; only a file whose sha256 is still
+ * the document's is taken.
  */
-export async function resolveSource(sourcePath: string, docId: string, storePath: string): Promise<ResolvedSource> {
-  const candidates = isAbsolute(sourcePath) ? [sourcePath] : [resolve(sourcePath), resolve(dirname(storePath), sourcePath)];
-  let changed: string | undefined;
-  for (const path of [...new Set(candidates)]) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch {
-      continue;
-    }
-    if (sha256(bytes) === docId) return { state: 'ok', message: '', path, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-    changed ??= path;
-  }
-  if (changed) return { state: 'changed', message: `the file ${changed} has changed since it was ingested (its sha256 is no longer the document's); it is not shown` };
-  return { state: 'missing', message: `the source file ${sourcePath} is no longer there (looked for: ${[...new Set(candidates)].join(', ')})` };
+export function resolveSource(doc: StoredSource, storePath: string): ResolvedSource {
+  const lookup = findSource(doc, { cwd: process.cwd(), storeDir: dirname(storePath) });
+  if (lookup.found) return { state: 'ok', message: '', path: lookup.path, bytes: lookup.bytes };
+  return { state: lookup.state, message: lookup.cause };
 }
 
 export type Position =

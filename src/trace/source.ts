@@ -29,7 +29,8 @@ export interface Places {
 
 export type SourceLookup =
   | { found: true; path: string; bytes: Uint8Array }
-  | { found: false; reason: string };
+  /** reason: for the command line (with what to do); cause: the same without the remedy, for other readers (the review page). */
+  | { found: false; state: 'changed' | 'missing'; reason: string; cause: string };
 
 /** A folder and each folder above it, nearest first. */
 export function withAncestors(dir: string): string[] {
@@ -125,18 +126,12 @@ export function findSource(doc: StoredSource, places: Places): SourceLookup {
   const id = doc.docId.slice(0, 12);
   if (changed.length > 0) {
     const which = changed.length === 1 ? `the file ${changed[0]} is` : `the files ${changed.join(', ')} are`;
-    return {
-      found: false,
-      reason:
-        `${which} not the one ingested (sha256 ${id}…): its content changed since, so nothing of it is shown. ` +
-        'Give the original file with --source FILE.',
-    };
+    const cause = `${which} not the one ingested (sha256 ${id}…): its content changed since, so nothing of it is shown.`;
+    return { found: false, state: 'changed', cause, reason: `${cause} Give the original file with --source FILE.` };
   }
   const where = places.source
     ? `at ${resolve(places.cwd, places.source)}`
     : `${isAbsolute(doc.sourcePath) ? `at ${doc.sourcePath}, ` : ''}from ${places.cwd}${places.storeDir ? ` or ${resolve(places.storeDir)}` : ''}${isAbsolute(doc.sourcePath) ? '' : ' or any folder above'}`;
-  return {
-    found: false,
-    reason: `the source file ${doc.sourcePath} (${basename(doc.sourcePath)}, sha256 ${id}…) was not found ${where}; give its place with --source FILE or FOLDER.`,
-  };
+  const cause = `the source file ${doc.sourcePath} (${basename(doc.sourcePath)}, sha256 ${id}…) was not found ${where}`;
+  return { found: false, state: 'missing', cause: `${cause}.`, reason: `${cause}; give its place with --source FILE or FOLDER.` };
 }

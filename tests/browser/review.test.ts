@@ -11,7 +11,9 @@ import { BROKEN_LINE, BROKEN_YUAN, CHROMIUM, CHROMIUM_ARGS, FILES, haveChromium,
 /**
  * The review page in a real browser (issue 15): headless Chromium, driven
  * by playwright-core, against `yusuan serve` on a store of one document of
- * every format. Screenshots of each view go to docs/screenshots/.
+ * every format. Screenshots of each view go to a temporary folder, or to
+ * docs/screenshots/ (the README's) with UPDATE_SCREENSHOTS=1, so that a test
+ * run leaves the checkout as it was.
  */
 
 if (!haveChromium) {
@@ -21,7 +23,7 @@ if (!haveChromium) {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
 
-const screenshots = new URL('../../docs/screenshots/', import.meta.url).pathname;
+const screenshots = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url).pathname : mkdtempSync(join(tmpdir(), 'yusuan-screenshots-'));
 const root = new URL('../../', import.meta.url).pathname;
 
 interface StoredItem {

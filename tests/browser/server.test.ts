@@ -117,14 +117,14 @@ describe('yusuan serve (HTTP)', () => {
     writeFileSync(path, `${readFileSync(path, 'utf8')}\nchanged`);
     const map = (await get(`/api/documents/${changed.docId}/source`)).json();
     expect(map.state).toBe('changed');
-    expect(map.message).toContain('has changed since it was ingested');
+    expect(map.message).toContain('is not the one ingested');
     expect(map.lines).toBeUndefined();
 
     const gone = docs.find((d) => d.sourceFile === '002_8ad8223cbf43f16e.txt')!;
     unlinkSync(join(dir, 'docs', gone.sourceFile));
     const missing = (await get(`/api/documents/${gone.docId}/source`)).json();
     expect(missing.state).toBe('missing');
-    expect(missing.message).toContain('is no longer there');
+    expect(missing.message).toContain('was not found');
     // a text document is never served as a file
     expect((await get(`/api/documents/${changed.docId}/file`)).statusCode).toBe(404);
   });
@@ -134,10 +134,10 @@ describe('yusuan serve (HTTP)', () => {
     mkdirSync(join(dir, 'corpus'), { recursive: true });
     writeFileSync(join(dir, 'corpus', 'seed.txt'), bytes);
     // the server's working folder is not the store's: the path is tried from both
-    const found = await resolveSource('corpus/seed.txt', sha256(bytes), join(dir, 'store.sqlite'));
+    const found = resolveSource({ sourcePath: 'corpus/seed.txt', sourceFile: 'seed.txt', docId: sha256(bytes) }, join(dir, 'store.sqlite'));
     expect(found.state).toBe('ok');
     expect(found.path).toBe(join(dir, 'corpus', 'seed.txt'));
-    const wrong = await resolveSource('corpus/seed.txt', '0'.repeat(64), join(dir, 'store.sqlite'));
+    const wrong = resolveSource({ sourcePath: 'corpus/seed.txt', sourceFile: 'seed.txt', docId: '0'.repeat(64) }, join(dir, 'store.sqlite'));
     expect(wrong.state).toBe('changed');
   });
 });
