@@ -1,15 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import PQueue from 'p-queue';
+import { fsPath, nameFromBytes, shownPath } from './file-names.js';
 import { failedDocument, PIPELINE_VERSION, processToRows, readSource, sha256, type SourceInfo } from './pipeline.js';
+import { MAX_FILE_BYTES } from './read-file.js';
 import { parseCsv } from './store/csv.js';
 import { inShard, type Shard } from './store/merge.js';
 import { documentRows, failedRows, isRead, type DocumentOutcome, type DocumentRows } from './store/rows.js';
 import { Store } from './store/store.js';
 import { WorkerPool } from './workers.js';
 
-/** Disclosures are rarely over a few MB: larger files are refused rather than read. */
-export const MAX_FILE_BYTES = 200 * 1024 * 1024;
+export { MAX_FILE_BYTES } from './read-file.js';
 
 /** Extensions taken when walking a folder; files named explicitly are always tried. */
 export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.text', '.pdf', '.docx', '.doc', '.html', '.htm', '.xhtml', '.shtml']);
@@ -18,12 +19,15 @@ export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.text', '.pdf', '.docx', '.
 export async function listFiles(paths: string[]): Promise<string[]> {
   const files: string[] = [];
   const walk = async (dir: string) => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
+    // names as bytes: one that is not UTF-8 keeps them (see file-names.ts)
+    const entries = (await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' }))
+      .map((entry) => ({ entry, name: nameFromBytes(entry.name) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const { entry, name } of entries) {
+      if (name.startsWith('.')) continue;
+      const path = join(dir, name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && DOCUMENT_EXTENSIONS.has(extname(entry.name).toLowerCase())) files.push(path);
+      else if (entry.isFile() && DOCUMENT_EXTENSIONS.has(extname(name).toLowerCase())) files.push(path);
     }
   };
   for (const path of paths) {
@@ -114,11 +118,16 @@ export interface IngestOptions {
   /** Documents in flight at once (I/O overlaps with parsing). */
   concurrency?: number;
   /**
-   * Worker threads running the pipeline; 0 runs it in this thread. The
+   * Worker threads running the pipeline, each document under the time and
+   * memory limits; 0 reads one document at a time, in one worker thread
+   * (the limits hold the same: a stuck document is stopped, not the run).
+   * Left out (library use, tests), the pipeline runs in this thread, where
+   * nothing can stop a document: no time or heap limit (the limits of
+   * extraction — decoded sizes, pages, nesting — hold in every mode). The
    * command line defaults to the number of cores.
    */
   workers?: number;
-  /** A document taking longer is abandoned and recorded as failed (with workers). */
+  /** A document taking longer is abandoned and recorded as failed (with workers, 0 included). */
   timeLimitMs?: number;
   /** A CSV with columns file, region, source_url, published_date: what is known of each file. */
   manifest?: string;
@@ -172,7 +181,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   const manifest = options.manifest ? await readManifest(options.manifest) : undefined;
   const store = Store.open(options.db, { backgroundCheckpoints: true });
   const workers = options.workers ?? 0;
-  const pool = workers > 0 ? new WorkerPool(workers, { timeLimitMs: options.timeLimitMs ?? 120_000 }) : undefined;
+  const pool = options.workers !== undefined ? new WorkerPool(Math.max(1, workers), { timeLimitMs: options.timeLimitMs ?? 120_000 }) : undefined;
   const run = pool ? pool.run.bind(pool) : processToRows;
   // enough documents in flight that every worker has the next one in hand (see WorkerPool)
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 3 + 1) });
@@ -238,8 +247,18 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
       const task = async () => {
         // tasks start in list order and read at once (synchronously): of two files with
         // the same bytes, the first listed is the one stored
-        const bytes = readSource(path);
-        tally(index, bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes.docId, documentRows(bytes).outcome));
+        // refused before reading when it is not a regular file or is too large (see read-file.ts)
+        const bytes = readSource(path, maxBytes);
+        const shown = shownPath(path);
+        let outcome: FileOutcome;
+        try {
+          outcome = bytes instanceof Uint8Array ? await ingestOne(shown, bytes) : outcomeOf(shown, bytes.docId, documentRows(bytes).outcome);
+        } catch (e) {
+          // a bug of yusuan's, not the file's: that file fails with it, the run goes on and ends with its summary
+          const reason = `yusuan could not read this file (internal error: ${(e as Error)?.message ?? String(e)}); please report it with the file`;
+          outcome = outcomeOf(shown, '', documentRows(failedDocument(shown, undefined, reason, 'internal-error')).outcome);
+        }
+        tally(index, outcome);
         done++;
         options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });
       };

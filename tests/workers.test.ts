@@ -7,7 +7,7 @@ describe('parallel ingest in worker threads', () => {
   it('stores exactly what the in-thread ingest stores', async () => {
     const inThread = tempDb();
     const parallel = tempDb();
-    await ingestInto(inThread, [SEEDS], { workers: 0 });
+    await ingestInto(inThread, [SEEDS]);
     const summary = await ingestInto(parallel, [SEEDS], { workers: 2 });
     expect(summary.ok).toBe(5);
     const strip = (rows: Record<string, string>[]) => rows.map(({ ...r }) => r);
