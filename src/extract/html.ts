@@ -6,6 +6,7 @@
  * superset. The document itself is read by html-grid.ts.
  */
 import { DocumentError, type ExtractedDocument, type Message } from '../ir.js';
+import { utf16WithoutBom } from './encoding.js';
 import type { Extractor } from './extractor.js';
 import { htmlToBlocks } from './html-grid.js';
 
@@ -76,22 +77,6 @@ function strictGb18030(bytes: Uint8Array): string | undefined {
 function hasNonAscii(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return true;
   return false;
-}
-
-/** UTF-16 without a BOM: many zero bytes, all on the same side of each pair. */
-function utf16WithoutBom(bytes: Uint8Array): string | undefined {
-  const n = Math.min(bytes.length, 4096) & ~1;
-  if (n < 8) return undefined;
-  let evenZero = 0;
-  let oddZero = 0;
-  for (let i = 0; i < n; i += 2) {
-    if (bytes[i] === 0) evenZero++;
-    if (bytes[i + 1] === 0) oddZero++;
-  }
-  const pairs = n / 2;
-  if (oddZero > pairs * 0.3 && evenZero < pairs * 0.05) return 'utf-16le';
-  if (evenZero > pairs * 0.3 && oddZero < pairs * 0.05) return 'utf-16be';
-  return undefined;
 }
 
 function decodeWith(encoding: string, bytes: Uint8Array): string {

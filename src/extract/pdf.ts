@@ -449,7 +449,21 @@ async function readPdf(pdfjs: typeof Pdfjs, bytes: Uint8Array, messages: Message
         }
         try {
           const viewport = page.getViewport({ scale: 1 });
-          const content = await page.getTextContent();
+          let content: Awaited<ReturnType<Pdfjs.PDFPageProxy['getTextContent']>>;
+          try {
+            content = await page.getTextContent();
+          } catch (err) {
+            // an error in the page's content (pdf.js stops at it: stopAtErrors) costs that page, said so
+            messages.push({
+              severity: 'error',
+              stage: 'extract',
+              rule: 'pdf-page-unreadable',
+              text: `Page ${p} could not be read (${(err as Error).message}); its content is missing from the result.`,
+              ref: { page: p },
+            });
+            sourceLines.push('');
+            continue;
+          }
           const frame = upright(content.items, viewport.transform, viewport.width, viewport.height);
           const runs = runsFromItems(content.items, frame.transform);
           const raw = runs.map((r) => r.text).join('');
@@ -494,7 +508,7 @@ async function readPdf(pdfjs: typeof Pdfjs, bytes: Uint8Array, messages: Message
       if (doc.numPages > 0 && unreadable.length === doc.numPages) {
         const first = /\((.*)\); its content/.exec(unreadable[0].text)?.[1] ?? 'unknown error';
         throw new DocumentError(
-          `The PDF is damaged: none of its ${doc.numPages} page${doc.numPages > 1 ? 's' : ''} could be read (pdf.js: ${first}), ` +
+          `The PDF is damaged: ${doc.numPages > 1 ? `none of its ${doc.numPages} pages could be read` : 'its only page could not be read'} (pdf.js: ${first}), ` +
             'so its page tree is broken. Download it again from the source, or repair it (e.g. with qpdf) and try again.',
           'pdf-corrupt',
         );

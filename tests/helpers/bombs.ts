@@ -66,25 +66,46 @@ function crc32(bytes: Buffer): number {
   return ~crc >>> 0;
 }
 
+interface ZipPart {
+  name: string;
+  /** Raw deflate data. */
+  data: Buffer;
+  /** The size the headers claim. */
+  size: number;
+  crc: number;
+}
+
+const CONTENT_TYPES = Buffer.from(
+  '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+    '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ' +
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+);
+const RELS = Buffer.from(
+  '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+);
+
+const part = (name: string, content: Buffer): ZipPart => ({ name, data: deflateRawSync(content), size: content.length, crc: crc32(content) });
+
+/** A minimal .docx (content types, relationships, the main part) with the given main part. */
+function docxParts(main: ZipPart): ZipPart[] {
+  return [part('[Content_Types].xml', CONTENT_TYPES), part('_rels/.rels', RELS), main];
+}
+
+/** A .docx whose main part is this XML. */
+export function writeDocx(path: string, documentXml: string): number {
+  return writeZip(path, docxParts(part('word/document.xml', Buffer.from(documentXml, 'utf8'))));
+}
+
 /**
  * A .docx whose word/document.xml inflates to `size` bytes while its headers
  * say it holds 4 KB (so no check of the headers sees it).
  */
 export function writeDocxBomb(path: string, size: number): number {
-  const contentTypes = Buffer.from(
-    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
-      '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ' +
-      'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
-  );
-  const rels = Buffer.from(
-    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
-  );
-  const entries = [
-    { name: '[Content_Types].xml', method: 8, data: deflateRawSync(contentTypes), size: contentTypes.length, crc: crc32(contentTypes) },
-    { name: '_rels/.rels', method: 8, data: deflateRawSync(rels), size: rels.length, crc: crc32(rels) },
-    { name: 'word/document.xml', method: 8, data: deflateBomb(size), size: 4096, crc: 0x12345678 },
-  ];
+  return writeZip(path, docxParts({ name: 'word/document.xml', data: deflateBomb(size), size: 4096, crc: 0x12345678 }));
+}
+
+function writeZip(path: string, entries: ZipPart[]): number {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -93,7 +114,7 @@ export function writeDocxBomb(path: string, size: number): number {
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(e.method, 8);
+    local.writeUInt16LE(8, 8);
     local.writeUInt32LE(e.crc, 14);
     local.writeUInt32LE(e.data.length, 18);
     local.writeUInt32LE(e.size, 22);
@@ -102,7 +123,7 @@ export function writeDocxBomb(path: string, size: number): number {
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(e.method, 10);
+    central.writeUInt16LE(8, 10);
     central.writeUInt32LE(e.crc, 16);
     central.writeUInt32LE(e.data.length, 20);
     central.writeUInt32LE(e.size, 24);
