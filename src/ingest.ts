@@ -12,6 +12,13 @@ import { WorkerPool } from './workers.js';
 
 export { MAX_FILE_BYTES } from './read-file.js';
 
+/**
+ * The bytes of files read and not yet stored that the run holds at most
+ * (beyond the one file that goes past it): with large files, fewer are in
+ * flight at once.
+ */
+export const IN_FLIGHT_BYTES = 256 * 1024 * 1024;
+
 /** Extensions taken when walking a folder; files named explicitly are always tried. */
 export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.text', '.pdf', '.docx', '.doc', '.html', '.htm', '.xhtml', '.shtml']);
 
@@ -239,16 +246,22 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
   };
   let done = 0;
   let failure: { error: unknown } | undefined;
+  // the bytes of the files read and not yet stored: the main thread's share of the run's memory
+  let bytesInFlight = 0;
   try {
     for (const [index, path] of files.entries()) {
       // back-pressure: a queue as long as the documents in flight, not a task per file of the corpus
       await queue.onSizeLessThan(queue.concurrency);
+      // and no more file bytes held than IN_FLIGHT_BYTES (past it, the next file waits for one to finish)
+      while (bytesInFlight >= IN_FLIGHT_BYTES && queue.pending > 0) await new Promise((next) => queue.once('next', next));
       if (failure) break;
       const task = async () => {
         // tasks start in list order and read at once (synchronously): of two files with
         // the same bytes, the first listed is the one stored
         // refused before reading when it is not a regular file or is too large (see read-file.ts)
         const bytes = readSource(path, maxBytes);
+        const held = bytes instanceof Uint8Array ? bytes.length : 0;
+        bytesInFlight += held;
         const shown = shownPath(path);
         let outcome: FileOutcome;
         try {
@@ -258,6 +271,7 @@ export async function ingest(paths: string[], options: IngestOptions): Promise<I
           const reason = `yusuan could not read this file (internal error: ${(e as Error)?.message ?? String(e)}); please report it with the file`;
           outcome = outcomeOf(shown, '', documentRows(failedDocument(shown, undefined, reason, 'internal-error')).outcome);
         }
+        bytesInFlight -= held;
         tally(index, outcome);
         done++;
         options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });

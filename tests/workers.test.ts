@@ -30,6 +30,28 @@ describe('parallel ingest in worker threads', () => {
   });
 });
 
+describe('--workers 0: one document at a time, in a worker the run can stop', () => {
+  it('holds the time limit (it was ignored when documents were read in the main thread)', async () => {
+    const db = tempDb();
+    const summary = await ingestInto(db, [SEEDS], { workers: 0, timeLimitMs: 1 });
+    expect(summary.outcomes).toHaveLength(5);
+    const abandoned = summary.outcomes.filter((o) => o.status === 'failed');
+    expect(abandoned.length).toBeGreaterThan(0);
+    for (const o of abandoned) expect(o.error).toBe('reading this file took longer than 0.001 s and was abandoned (a damaged or unusually large document?)');
+  });
+
+  it('reads what the worker threads read', async () => {
+    const zero = tempDb();
+    const summary = await ingestInto(zero, [SEEDS], { workers: 0 });
+    expect(summary.ok).toBe(5);
+    expect(exportRows(zero)).toEqual(exportRows(await (async () => {
+      const db = tempDb();
+      await ingestInto(db, [SEEDS]);
+      return db;
+    })()));
+  });
+});
+
 describe('the worker pool', () => {
   const stub = new URL('./fixtures/workers/stub-worker.mjs', import.meta.url);
 

@@ -18,10 +18,10 @@
 import { inflateSync, constants as zlib } from 'node:zlib';
 import { DocumentError } from '../ir.js';
 
-/** One stream decoding to more than this is refused (a page's content stream is at most a few MB). */
+/** One stream decoding to more than this is refused (the national sample's largest: 1 MB). */
 export const MAX_STREAM_BYTES = 64 * 1024 * 1024;
-/** All streams of a file, decoded, beyond this: refused (the national sample's largest decodes to some 40 MB). */
-export const MAX_DECODED_BYTES = 512 * 1024 * 1024;
+/** All streams of a file, decoded, beyond this: refused (the national sample's largest document: 7 MB in all). */
+export const MAX_DECODED_BYTES = 256 * 1024 * 1024;
 /**
  * Deflate cannot expand more than about 1032:1 (LZW about 2700:1, but only
  * for runs of one byte): a file whose streams cannot add up to the limits
