@@ -76,3 +76,92 @@ describe('decompression bombs are refused by their limits, and the run stays sma
     expect(runs[mode].maxRssMb).toBeLessThan(1000);
   });
 });
+
+describe('PDF streams are measured through their filters', () => {
+  const pdfWith = (dict: string, data: Buffer) =>
+    new Uint8Array(Buffer.concat([Buffer.from(`%PDF-1.4\n7 0 obj\n<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream\nendobj\n%%EOF\n')]));
+  const limits = { stream: 8 * 1024 * 1024, total: 12 * 1024 * 1024 };
+
+  /** LZW (PDF's: 9–12-bit codes, early change) of `runs` runs of one byte value, each as long as the table allows. */
+  function lzwRuns(tables: number): Buffer {
+    const codes: number[] = [];
+    for (let t = 0; t < tables; t++) {
+      codes.push(256);
+      // byte 0x20, then codes 258, 259, … each one byte longer than the last
+      codes.push(0x20);
+      for (let code = 258; code < 4094; code++) codes.push(code);
+    }
+    codes.push(257);
+    const bytes: number[] = [];
+    let acc = 0;
+    let bits = 0;
+    let next = 258;
+    let width = 9;
+    for (const code of codes) {
+      acc = (acc << width) | code;
+      bits += width;
+      while (bits >= 8) {
+        bytes.push((acc >> (bits - 8)) & 0xff);
+        bits -= 8;
+      }
+      acc &= (1 << bits) - 1;
+      if (code === 256) {
+        next = 258;
+        width = 9;
+        continue;
+      }
+      if (code === 257) break;
+      if (code !== 0x20 || next > 258) next++;
+      else next = 258;
+      if (next + 1 >= 1 << width && width < 12) width++;
+    }
+    if (bits > 0) bytes.push((acc << (8 - bits)) & 0xff);
+    return Buffer.from(bytes);
+  }
+
+  it('a double-deflated stream is measured through both filters', async () => {
+    const { checkDecodedSizes } = await import('../src/extract/pdf-limits.js');
+    const { deflateSync } = await import('node:zlib');
+    const once = deflateSync(Buffer.alloc(9 * 1024 * 1024, 0x20));
+    const twice = deflateSync(once);
+    expect(twice.length).toBeLessThan(2000);
+    expect(() => checkDecodedSizes(pdfWith('/Filter [/FlateDecode /Fl]', twice), limits)).toThrow(
+      'the PDF is not safe to read: its stream 7 decodes to more than 8 MB, the limit for one stream',
+    );
+    // the same under the limit passes
+    expect(() => checkDecodedSizes(pdfWith('/Filter [/FlateDecode /Fl]', deflateSync(deflateSync(Buffer.alloc(1024 * 1024, 0x20)))), limits)).not.toThrow();
+  });
+
+  it('an LZW stream is measured by its codes', async () => {
+    const { checkDecodedSizes } = await import('../src/extract/pdf-limits.js');
+    // one full table spells 1 + 2 + … + 3837 bytes = 7.4 MB; two tables pass the 8 MB limit
+    expect(() => checkDecodedSizes(pdfWith('/Filter /LZWDecode', lzwRuns(1)), limits)).not.toThrow();
+    expect(() => checkDecodedSizes(pdfWith('/Filter /LZWDecode', lzwRuns(2)), limits)).toThrow(/its stream 7 decodes to more than 8 MB/);
+  });
+});
+
+describe('PDF streams behind text encodings', () => {
+  it('a deflate bomb written as hex or base-85 text is measured through the encoding', async () => {
+    const { checkDecodedSizes } = await import('../src/extract/pdf-limits.js');
+    const { deflateSync } = await import('node:zlib');
+    const limits = { stream: 8 * 1024 * 1024, total: 12 * 1024 * 1024 };
+    const deflated = deflateSync(Buffer.alloc(9 * 1024 * 1024, 0x20));
+    const hex = Buffer.from(`${deflated.toString('hex')}>`, 'latin1');
+    // base 85 by hand: each 4 bytes → 5 digits '!' + d (the deflate output is not a multiple of 4: pad and say so in the length)
+    const padded = Buffer.concat([deflated, Buffer.alloc((4 - (deflated.length % 4)) % 4)]);
+    let a85 = '';
+    for (let i = 0; i < padded.length; i += 4) {
+      let v = padded.readUInt32BE(i);
+      const digits: string[] = [];
+      for (let k = 0; k < 5; k++) {
+        digits.unshift(String.fromCharCode(0x21 + (v % 85)));
+        v = Math.floor(v / 85);
+      }
+      a85 += digits.join('');
+    }
+    const pdfWith = (filters: string, data: Buffer) =>
+      new Uint8Array(Buffer.concat([Buffer.from(`%PDF-1.4\n3 0 obj\n<< /Filter ${filters} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream\nendobj\n')]));
+    expect(() => checkDecodedSizes(pdfWith('[/AHx /Fl]', hex), limits)).toThrow(/its stream 3 decodes to more than 8 MB/);
+    expect(() => checkDecodedSizes(pdfWith('[/ASCII85Decode /FlateDecode]', Buffer.from(`${a85}~>`, 'latin1')), limits)).toThrow(/its stream 3 decodes to more than 8 MB/);
+  });
+});

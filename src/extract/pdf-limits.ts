@@ -8,7 +8,9 @@
  * (not through the cross-reference table, which a damaged file may not
  * have: pdf.js then finds the objects by scanning too), and inflated here
  * by zlib with a ceiling on its output; a stream or a file decoding to more
- * than the limits is refused before pdf.js is handed it.
+ * than the limits is refused before pdf.js is handed it. No file is too
+ * small to be measured: filters chain ([/FlateDecode /FlateDecode]), and
+ * their ratios multiply.
  *
  * Image streams are left out: pdf.js decodes them only for an operator
  * list, and then no more pixels than `maxImageSize` (see pdf.ts).
@@ -22,12 +24,6 @@ import { DocumentError } from '../ir.js';
 export const MAX_STREAM_BYTES = 64 * 1024 * 1024;
 /** All streams of a file, decoded, beyond this: refused (the national sample's largest document: 7 MB in all). */
 export const MAX_DECODED_BYTES = 256 * 1024 * 1024;
-/**
- * Deflate cannot expand more than about 1032:1 (LZW about 2700:1, but only
- * for runs of one byte): a file whose streams cannot add up to the limits
- * even at that rate is not measured at all.
- */
-const MAX_RATIO = 3000;
 
 const MB = 1024 * 1024;
 
@@ -170,11 +166,61 @@ function lzwDecode(data: Uint8Array, ceiling: number, keep: boolean): Uint8Array
   return result();
 }
 
+/** ASCIIHexDecode: hex digits to bytes, white space skipped, up to `>`. */
+function asciiHexDecode(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array((data.length >> 1) + 1);
+  let n = 0;
+  let high = -1;
+  for (const c of data) {
+    if (c === 0x3e) break; // >
+    const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 55 : c >= 0x61 && c <= 0x66 ? c - 87 : -1;
+    if (v < 0) continue;
+    if (high < 0) high = v;
+    else {
+      out[n++] = (high << 4) | v;
+      high = -1;
+    }
+  }
+  if (high >= 0) out[n++] = high << 4;
+  return out.subarray(0, n);
+}
+
+/** ASCII85Decode: groups of five characters to four bytes, `z` for four zeros, up to `~>`. */
+function ascii85Decode(data: Uint8Array, ceiling: number): Uint8Array {
+  // z spells four bytes: at most four times the input, never more than the ceiling
+  const out = new Uint8Array(Math.min(data.length * 4, ceiling) + 8);
+  let n = 0;
+  let group = 0;
+  let count = 0;
+  for (const c of data) {
+    if (c === 0x7e) break; // ~
+    if (n + 4 > ceiling) throw new TooLarge();
+    if (c === 0x7a && count === 0) {
+      n += 4; // z: four zero bytes (the array is zero already)
+      continue;
+    }
+    if (c < 0x21 || c > 0x75) continue;
+    group = group * 85 + (c - 0x21);
+    if (++count === 5) {
+      for (let k = 3; k >= 0; k--) out[n + k] = (group >>> (8 * (3 - k))) & 0xff;
+      n += 4;
+      group = 0;
+      count = 0;
+    }
+  }
+  if (count > 1) {
+    for (let k = count; k < 5; k++) group = group * 85 + 84;
+    for (let k = 0; k < count - 1; k++) out[n + k] = (group >>> (8 * (3 - k))) & 0xff;
+    n += count - 1;
+  }
+  return out.subarray(0, n);
+}
+
 /**
  * The decoded length of a stream's data through its filters, up to
- * `ceiling`; TooLarge beyond. A filter that is not a decompressor ends the
- * measure with what was measured so far (hex and base-85 text only
- * shrink, run-length at most 128:1 from data already measured).
+ * `ceiling`; TooLarge beyond. Hex and base-85 text are decoded (they only
+ * shrink, but hide what follows them); run-length expands at most 128:1;
+ * an image codec ends the measure (see maxImageSize).
  */
 function decodedLength(data: Uint8Array, filters: string[], ceiling: number): number {
   let current: Uint8Array = data;
@@ -194,9 +240,10 @@ function decodedLength(data: Uint8Array, filters: string[], ceiling: number): nu
       const decoded = lzwDecode(current, ceiling, !last);
       if (typeof decoded === 'number') return decoded;
       current = decoded;
-    } else if (filter === 'ASCIIHexDecode' || filter === 'ASCII85Decode') {
-      // text encodings of bytes, which only shrink: what follows them cannot be measured here cheaply
-      if (!last) return current.length;
+    } else if (filter === 'ASCIIHexDecode') {
+      current = asciiHexDecode(current);
+    } else if (filter === 'ASCII85Decode') {
+      current = ascii85Decode(current, ceiling);
     } else if (filter === 'RunLengthDecode') {
       if (current.length * 128 > ceiling) throw new TooLarge();
       return current.length * 128;
@@ -212,8 +259,6 @@ function decodedLength(data: Uint8Array, filters: string[], ceiling: number): nu
  * that names the limit and the stream.
  */
 export function checkDecodedSizes(bytes: Uint8Array, limits: StreamLimits = { stream: MAX_STREAM_BYTES, total: MAX_DECODED_BYTES }): void {
-  // nothing in this file can reach the limits, however well it is compressed
-  if (bytes.length * MAX_RATIO <= Math.min(limits.stream, limits.total)) return;
   let total = 0;
   for (const s of findStreams(bytes)) {
     if (s.image || s.filters.length === 0) continue;
