@@ -273,7 +273,8 @@ function measureParts(bytes: Uint8Array, entries: ZipEntry[]): Buffer | undefine
       throw new DocumentError(`the .docx file is not safe to open: its part ${e.name} is more than ${MAX_PART_BYTES / 1048576} MB, the limit for one part`, 'docx-too-large');
     }
     total += inflated.length;
-    if (e.name === MAIN_PART) main = inflated;
+    // a main part of another size than its headers say is damaged: left to mammoth to report, as it reads the headers
+    if (e.name === MAIN_PART && inflated.length === e.uncompressedSize) main = inflated;
   }
   return main;
 }
