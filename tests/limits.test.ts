@@ -41,6 +41,8 @@ describe('decompression bombs are refused by their limits, and the run stays sma
   const dir = tempDir('yusuan-bombs-');
   const pdf = join(dir, 'stream-bomb.pdf');
   const docx = join(dir, 'understated-part.docx');
+  // a second one in the same run, 3 MB inflating to 3 GiB: limits per document do not add up
+  const pdf3 = join(dir, 'stream-bomb-3g.pdf');
   const seed = join(ROOT, 'corpus', 'seeds', '000_313ba343419bd952.txt');
   const runs: Record<string, Run> = {};
 
@@ -48,8 +50,9 @@ describe('decompression bombs are refused by their limits, and the run stays sma
     // small on disk: what makes them bombs is the ratio
     expect(writePdfBomb(pdf, GIB)).toBeLessThan(1.2 * 1024 * 1024);
     expect(writeDocxBomb(docx, GIB)).toBeLessThan(1.2 * 1024 * 1024);
-    runs.two = ingestInChild([pdf, docx, seed], 2);
-    runs.zero = ingestInChild([pdf, docx, seed], 0);
+    expect(writePdfBomb(pdf3, 3 * GIB)).toBeLessThan(3.5 * 1024 * 1024);
+    runs.two = ingestInChild([pdf, docx, pdf3, seed], 2);
+    runs.zero = ingestInChild([pdf, docx, pdf3, seed], 0);
   }, 600_000);
 
   it.each(['two', 'zero'])('with %s workers: each bomb failed, naming the limit; the seed beside them was read', (mode) => {
@@ -67,6 +70,7 @@ describe('decompression bombs are refused by their limits, and the run stays sma
       'the .docx file is not safe to open: its part word/document.xml inflates to more than 64 MB, the limit for one part ' +
         '(its headers say 4096 bytes; a damaged file or a zip bomb)',
     );
+    expect(byPath(pdf3)!.error).toBe(byPath(pdf)!.error);
     // outcomes: 'all' lists the seed too
     expect(byPath(seed)).toMatchObject({ status: 'ok' });
   });
