@@ -86,7 +86,7 @@ describe('hostile structure: reasons that say what happened', () => {
     const result = await processBytes(selfLoopingPageTree(), 'loop.pdf');
     expect(result.status).toBe('failed');
     expect(result.error).toBe(
-      'The PDF is damaged: its only page could not be read (pdf.js: Pages tree contains circular reference.), so its page tree is broken. ' +
+      'The PDF is damaged: its only page could not be read (pdf.js: Pages tree contains circular reference.), so there is no text to read. ' +
         'Download it again from the source, or repair it (e.g. with qpdf) and try again.',
     );
   });

@@ -509,7 +509,7 @@ async function readPdf(pdfjs: typeof Pdfjs, bytes: Uint8Array, messages: Message
         const first = /\((.*)\); its content/.exec(unreadable[0].text)?.[1] ?? 'unknown error';
         throw new DocumentError(
           `The PDF is damaged: ${doc.numPages > 1 ? `none of its ${doc.numPages} pages could be read` : 'its only page could not be read'} (pdf.js: ${first}), ` +
-            'so its page tree is broken. Download it again from the source, or repair it (e.g. with qpdf) and try again.',
+            'so there is no text to read. Download it again from the source, or repair it (e.g. with qpdf) and try again.',
           'pdf-corrupt',
         );
       }
