@@ -61,6 +61,35 @@ describe('documents cut or damaged are partial, with the reason', () => {
   });
 });
 
+describe('files cut where no table is missing yet say so (fuzz findings: silent losses)', () => {
+  it('a text cut inside the last table\'s rows warns that it is cut short', async () => {
+    // byte 11,430 of the seed is inside a row of table 9 (三公经费), two line items before its end
+    const cut = readFileSync(SEED_000).subarray(0, 11_430);
+    expect(cut.subarray(-12).toString('latin1')).toMatch(/\t\s*8\n\t\s*$/);
+    const result = await processBytes(new Uint8Array(cut), 'cut.txt');
+    expect(result.status).toBe('ok');
+    expect(result.tables.reduce((n, t) => n + t.lineItems, 0)).toBe(198);
+    expect(result.messages.filter((m) => m.severity === 'warning')).toEqual([
+      {
+        severity: 'warning',
+        stage: 'extract',
+        rule: 'text-cut',
+        text: 'the text ends inside a table row (line 1543) without a final line break: the file is probably cut short, and what followed is missing; download it again',
+        ref: { line: 1543 },
+      },
+    ]);
+  });
+
+  it('a page cut in the header of its last table (which then passes for one published empty) warns that it is cut short', async () => {
+    const html = readFileSync(join(ROOT, 'corpus/fixtures/html/001_d16636ba0dd022c8.html')).subarray(0, 27_629);
+    expect(html.toString('utf8')).toMatch(/“三公”经费支出表[\s\S]*<th colspan="4">资 金 性 质<\/th>[\s\S]*政府性基金(&nbsp;)+&nb$/);
+    const result = await processBytes(new Uint8Array(html), 'cut.html');
+    expect(result.messages.filter((m) => m.severity === 'warning').map((m) => [m.rule, m.text])).toEqual([
+      ['html-cut', 'the page opens <html> but never closes it (no </html>): the file is probably cut short, and what followed is missing; download it again'],
+    ]);
+  });
+});
+
 describe('hostile structure: reasons that say what happened', () => {
   it('an HTML page nested 100,000 deep is refused for its nesting (was: internal error)', async () => {
     const html = `<html><body>${'<div>'.repeat(100_000)}部门预算收支总表${'</div>'.repeat(100_000)}</body></html>`;

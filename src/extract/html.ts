@@ -185,6 +185,23 @@ function headText(bytes: Uint8Array): string {
   return latin1(head, head.length);
 }
 
+/**
+ * A page that opens <html> and never closes it was most likely cut short
+ * (a download broken off): the parser closes what is open without a word,
+ * so a table cut in its header would pass for one published empty.
+ */
+function cutShort(text: string): Message[] {
+  if (!/<html[\s>]/i.test(text) || /<\/html\s*>/i.test(text)) return [];
+  return [
+    {
+      severity: 'warning',
+      stage: 'extract',
+      rule: 'html-cut',
+      text: 'the page opens <html> but never closes it (no </html>): the file is probably cut short, and what followed is missing; download it again',
+    },
+  ];
+}
+
 export const htmlExtractor: Extractor = {
   format: 'html',
 
@@ -198,7 +215,7 @@ export const htmlExtractor: Extractor = {
     return {
       format: 'html',
       blocks,
-      messages: [...decoded.messages, ...messages],
+      messages: [...decoded.messages, ...cutShort(decoded.text), ...messages],
       sourceLines,
     };
   },

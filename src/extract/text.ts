@@ -1,5 +1,5 @@
 import { isUtf8, transcode } from 'node:buffer';
-import { DocumentError, type Block, type Cell, type ExtractedDocument, type Paragraph, type Row, type Table } from '../ir.js';
+import { DocumentError, type Block, type Cell, type ExtractedDocument, type Message, type Paragraph, type Row, type Table } from '../ir.js';
 import { utf16WithoutBom } from './encoding.js';
 import type { Extractor } from './extractor.js';
 
@@ -172,7 +172,27 @@ export function extractText(bytes: Uint8Array): ExtractedDocument {
   const lines = text.includes('\r') ? text.split(/\r\n|\n|\r/) : text.split('\n');
   const format = detectLayout(lines);
   const blocks = format === 'txt-cells' ? cellsLayout(lines) : tabsLayout(lines);
-  return { format, blocks, messages: [], sourceLines: lines };
+  return { format, blocks, messages: cutShort(text, lines), sourceLines: lines };
+}
+
+/**
+ * A text that ends inside a table row, without a final line break, was
+ * most likely cut short (a download broken off): what is missing after it
+ * cannot be known, so it is said.
+ */
+function cutShort(text: string, lines: string[]): Message[] {
+  if (/[\r\n]$/.test(text)) return [];
+  const last = lines.length;
+  if (!lines[last - 1].includes('\t')) return [];
+  return [
+    {
+      severity: 'warning',
+      stage: 'extract',
+      rule: 'text-cut',
+      text: `the text ends inside a table row (line ${last}) without a final line break: the file is probably cut short, and what followed is missing; download it again`,
+      ref: { line: last },
+    },
+  ];
 }
 
 export const textExtractor: Extractor = {
