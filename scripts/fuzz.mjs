@@ -25,7 +25,10 @@
 //                    tables' count or from a fresh ingest of the same bytes
 //   silent losses    documents stored ok with fewer standard tables read or
 //                    fewer line items than their original (ingested as it is,
-//                    beside them) and no warning, error or failed check saying so
+//                    beside them) and no warning, error or failed check saying
+//                    so; those made by content edits alone (lines, numbers: a
+//                    row deleted leaves a valid document without that row) are
+//                    listed apart and not counted
 // Exit status 1 when there is a crash, an internal error, a hang, a partial
 // document or a silent loss.
 import { spawnSync } from 'node:child_process';
@@ -382,6 +385,9 @@ conn.close();
 
 const partial = [];
 const silentLosses = [];
+/** Mutations that edit the content (a valid document with other rows), not damage it: their losses are listed apart. */
+const CONTENT_EDITS = new Set(['lines', 'numbers']);
+const editedLosses = [];
 const hangs = [];
 const internalErrors = [];
 const failedReasons = new Map();
@@ -411,7 +417,8 @@ for (const input of inputs) {
   const original = originalOf.get(input.sourcePath);
   const mutant = mutantFacts.get(input.hash);
   if (doc.status === 'ok' && original && mutant && mutant.said === 0 && (mutant.items < original.items || mutant.readTables < original.readTables)) {
-    silentLosses.push({
+    // lines deleted or numbers changed make another document, which may well be whole with fewer rows
+    (input.mutations.every((m) => CONTENT_EDITS.has(m)) ? editedLosses : silentLosses).push({
       file: name,
       reason: `ok with ${mutant.readTables} tables and ${mutant.items} line items, its original ${input.source} ${original.readTables} and ${original.items}, and no message`,
     });
@@ -492,6 +499,7 @@ const report = {
   spuriousHangs,
   partial,
   silentLosses,
+  editedLosses,
   unstable,
   byMutation: Object.fromEntries([...byMutation.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
   work,
@@ -519,6 +527,10 @@ if (values.json) {
   }
   out.push(`  silent losses ${silentLosses.length} (stored ok with fewer tables or line items than the original, nothing said)`);
   for (const l of silentLosses.slice(0, 30)) out.push(`    ${l.file}: ${l.reason}`);
+  if (editedLosses.length > 0) {
+    out.push(`  fewer rows after a content edit ${editedLosses.length} (lines deleted or numbers changed: another, valid document; not counted as losses)`);
+    for (const l of editedLosses.slice(0, 10)) out.push(`    ${l.file}: ${l.reason}`);
+  }
   out.push(`  partial   ${partial.length}`);
   for (const p of partial.slice(0, 20)) out.push(`    ${p.file}: ${p.reason}`);
   if (unstable.length > 0) {
