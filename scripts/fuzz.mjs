@@ -23,7 +23,14 @@
 //   partial          failed documents with rows in items, budget_tables, checks
 //                    or facts; ok documents whose line items differ from their
 //                    tables' count or from a fresh ingest of the same bytes
-// Exit status 1 when there is a crash or a partial document.
+//   silent losses    documents stored ok with fewer standard tables read or
+//                    fewer line items than their original (ingested as it is,
+//                    beside them) and no warning, error or failed check saying
+//                    so; those made by content edits alone (lines, numbers: a
+//                    row deleted leaves a valid document without that row) are
+//                    listed apart and not counted
+// Exit status 1 when there is a crash, an internal error, a hang, a partial
+// document or a silent loss.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,6 +105,7 @@ const sourceDirs = [
   ['corpus', 'fixtures', 'html'],
   ['corpus', 'fixtures', 'docx'],
   ['corpus', 'fixtures', 'pdf'],
+  ['corpus', 'real'],
   ['tests', 'fixtures', 'variants'],
   ['tests', 'fixtures', 'docx-html-bad'],
   ['tests', 'fixtures', 'pdf-bad'],
@@ -109,7 +117,7 @@ const SOURCES = sourceDirs
     readdirSync(dir)
       .filter((f) => /\.(txt|html?|docx|doc|pdf)$/i.test(f))
       .sort()
-      .map((f) => ({ name: f, ext: extname(f).toLowerCase(), bytes: readFileSync(join(dir, f)) })),
+      .map((f) => ({ name: f, path: join(dir, f), ext: extname(f).toLowerCase(), bytes: readFileSync(join(dir, f)) })),
   );
 // the seeds and format fixtures (which read) are mutated more often than the bad ones
 const GOOD = SOURCES.filter((s) => !/\.(?:gb18030|gbk)\.|bad|encrypted|scanned|undecodable|bomb|legacy|not-|truncated|binary|empty|no-table/.test(s.name));
@@ -195,7 +203,12 @@ const MUTATIONS = {
     }
     const i = entries.findIndex((e) => e.name === 'word/document.xml');
     if (i < 0) return undefined;
-    let xml = entryData(entries[i]).toString('utf8');
+    let xml;
+    try {
+      xml = entryData(entries[i]).toString('utf8');
+    } catch {
+      return undefined; // a damaged fixture's part that does not inflate
+    }
     const op = int(0, 3);
     if (op === 0) xml = xml.slice(0, int(0, xml.length)); // cut XML
     else if (op === 1) xml = xml.replace(/<\/w:tc>/g, (m) => (rand() < 0.05 ? '' : m)); // unbalanced cells
@@ -226,7 +239,12 @@ function mutate(source) {
   const applied = [];
   for (let n = 0; n < steps; n++) {
     const name = pick(NAMES);
-    const made = MUTATIONS[name](current);
+    let made;
+    try {
+      made = MUTATIONS[name](current);
+    } catch {
+      made = undefined; // a mutation that cannot take this input (a zip too damaged to take apart) does not apply
+    }
     if (!made) continue;
     current = { name: current.name, ext: made.ext ?? current.ext, bytes: Buffer.from(made.bytes) };
     applied.push(name);
@@ -250,7 +268,7 @@ for (let attempt = 0; inputs.length < count && attempt < count * 20; attempt++) 
   const stem = basename(source.name, extname(source.name)).replace(/[^\w.-]/g, '_').slice(0, 40);
   const path = join(inputsDir, `f${String(inputs.length).padStart(5, '0')}-${made.mutations.join('+')}-${stem}${made.ext}`);
   writeFileSync(path, made.bytes);
-  inputs.push({ path, hash, mutations: made.mutations, source: source.name });
+  inputs.push({ path, hash, mutations: made.mutations, source: source.name, sourcePath: source.path });
 }
 
 // ------------------------------------------------------------------ ingest
@@ -309,6 +327,44 @@ for (const o of first.outcomes ?? []) outcomes.set(o.path, o);
 // ------------------------------------------------------------------ what became of them
 
 const Database = (await import('better-sqlite3')).default;
+
+/**
+ * What a store holds of each document, by doc_id: its status, line items,
+ * standard tables read, and how many things it says are wrong (warnings,
+ * errors, failed checks) — a loss it says nothing about is a silent one.
+ */
+function documentFacts(path) {
+  const c = new Database(path, { readonly: true });
+  try {
+    return new Map(
+      c
+        .prepare(
+          `SELECT d.doc_id AS docId, d.status, d.error,
+            (SELECT count(*) FROM items i WHERE i.doc_key = d.doc_key) AS items,
+            (SELECT count(*) FROM budget_tables t WHERE t.doc_key = d.doc_key AND t.status = 'read') AS readTables,
+            (SELECT count(*) FROM messages m WHERE m.doc_key = d.doc_key AND m.severity IN ('warning', 'error'))
+              + (SELECT count(*) FROM check_problems p WHERE p.doc_key = d.doc_key AND p.severity = 'error') AS said
+           FROM documents d`,
+        )
+        .all()
+        .map((r) => [r.docId, r]),
+    );
+  } finally {
+    c.close();
+  }
+}
+
+// the originals of the inputs, read as they are: what each mutant is compared with
+const originalsDb = join(work, 'originals.sqlite');
+for (const suffix of ['', '-wal', '-shm']) rmSync(originalsDb + suffix, { force: true });
+const originalPaths = [...new Set(inputs.map((i) => i.sourcePath))];
+const originalRun = runChild(originalPaths, originalsDb, 'originals');
+if (originalRun.crash) crashes.push({ file: '(originals)', reason: originalRun.crash });
+const originalFacts = existsSync(originalsDb) ? documentFacts(originalsDb) : new Map();
+const sha = (path) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const originalOf = new Map(originalPaths.map((p) => [p, originalFacts.get(sha(p))]));
+const mutantFacts = documentFacts(db);
+
 const conn = new Database(db, { readonly: true });
 const docs = new Map(
   conn
@@ -328,6 +384,10 @@ const docs = new Map(
 conn.close();
 
 const partial = [];
+const silentLosses = [];
+/** Mutations that edit the content (a valid document with other rows), not damage it: their losses are listed apart. */
+const CONTENT_EDITS = new Set(['lines', 'numbers']);
+const editedLosses = [];
 const hangs = [];
 const internalErrors = [];
 const failedReasons = new Map();
@@ -352,6 +412,16 @@ for (const input of inputs) {
       failedReasons.set(reasonGroup(o.error), (failedReasons.get(reasonGroup(o.error)) ?? 0) + 1);
     } else if (!crashes.some((c) => c.file === name)) crashes.push({ file: name, reason: 'not stored and not reported' });
     continue;
+  }
+  // stored ok with less than its original and nothing said: a loss nobody would notice
+  const original = originalOf.get(input.sourcePath);
+  const mutant = mutantFacts.get(input.hash);
+  if (doc.status === 'ok' && original && mutant && mutant.said === 0 && (mutant.items < original.items || mutant.readTables < original.readTables)) {
+    // lines deleted or numbers changed make another document, which may well be whole with fewer rows
+    (input.mutations.every((m) => CONTENT_EDITS.has(m)) ? editedLosses : silentLosses).push({
+      file: name,
+      reason: `ok with ${mutant.readTables} tables and ${mutant.items} line items, its original ${input.source} ${original.readTables} and ${original.items}, and no message`,
+    });
   }
   // a document read in part (some standard tables not read) is stored like an ok one
   if (doc.status === 'ok' || doc.status === 'partial') {
@@ -428,6 +498,8 @@ const report = {
   hangs,
   spuriousHangs,
   partial,
+  silentLosses,
+  editedLosses,
   unstable,
   byMutation: Object.fromEntries([...byMutation.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
   work,
@@ -437,7 +509,7 @@ if (values.json) {
   process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
 } else {
   const out = [];
-  const kept = values.work || crashes.length > 0 || partial.length > 0;
+  const kept = values.work || crashes.length > 0 || partial.length > 0 || silentLosses.length > 0;
   out.push(`fuzz: ${report.inputs} inputs (seed ${seed}) in ${report.seconds} s${kept ? ` — inputs and stores kept in ${work}` : ''}`);
   out.push(`  ok        ${ok}${readInPart > 0 ? ` (${readInPart} of them read in part)` : ''}`);
   out.push(`  failed    ${failed}${failedWithoutError ? ` (${failedWithoutError} without a reason!)` : ''}`);
@@ -452,6 +524,12 @@ if (values.json) {
   if (spuriousHangs.length > 0) {
     out.push(`  abandoned in the batch only ${spuriousHangs.length} (read in time when alone: the worker pool's fault)`);
     for (const h of spuriousHangs.slice(0, 20)) out.push(`    ${h.file}: ${h.reason}`);
+  }
+  out.push(`  silent losses ${silentLosses.length} (stored ok with fewer tables or line items than the original, nothing said)`);
+  for (const l of silentLosses.slice(0, 30)) out.push(`    ${l.file}: ${l.reason}`);
+  if (editedLosses.length > 0) {
+    out.push(`  fewer rows after a content edit ${editedLosses.length} (lines deleted or numbers changed: another, valid document; not counted as losses)`);
+    for (const l of editedLosses.slice(0, 10)) out.push(`    ${l.file}: ${l.reason}`);
   }
   out.push(`  partial   ${partial.length}`);
   for (const p of partial.slice(0, 20)) out.push(`    ${p.file}: ${p.reason}`);
@@ -470,5 +548,6 @@ if (values.json) {
   );
   process.stdout.write(`${out.join('\n')}\n`);
 }
-if (!values.work && crashes.length === 0 && partial.length === 0) rmSync(work, { recursive: true, force: true });
-process.exit(crashes.length > 0 || partial.length > 0 ? 1 : 0);
+const bad = crashes.length + partial.length + silentLosses.length + internalErrors.length + hangs.length;
+if (!values.work && bad === 0) rmSync(work, { recursive: true, force: true });
+process.exit(bad > 0 ? 1 : 0);

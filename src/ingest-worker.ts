@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { processToRows, type SourceInfo } from './pipeline.js';
+import { failedDocument, processToRows, type SourceInfo } from './pipeline.js';
+import { documentRows, type DocumentRows } from './store/rows.js';
 
 /**
  * A worker thread of the ingest: runs the CPU-bound stages (extract →
@@ -19,7 +20,15 @@ async function readQueued(): Promise<void> {
   for (let request = queue.shift(); request; request = queue.shift()) {
     const { id, path, bytes, docId, source } = request;
     // rows, not the whole result: cloning the result's object graph back would cost the writer more than writing it
-    const rows = await processToRows(new Uint8Array(bytes), path, docId, source);
+    let rows: DocumentRows;
+    try {
+      // the bytes were transferred to this thread: no copy (a 200 MB file would be held twice)
+      rows = await processToRows(bytes, path, docId, source);
+    } catch (e) {
+      // processToRows catches what the pipeline throws; this is for what escapes it, still the document's reason
+      const reason = `yusuan could not read this file (internal error: ${(e as Error)?.message ?? String(e)}); please report it with the file`;
+      rows = documentRows({ ...failedDocument(path, bytes, reason, 'internal-error', 'internal', docId), source });
+    }
     parentPort!.postMessage({ id, rows });
   }
   reading = false;

@@ -1,15 +1,23 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import PQueue from 'p-queue';
+import { fsPath, nameFromBytes, shownPath } from './file-names.js';
 import { failedDocument, PIPELINE_VERSION, processToRows, readSource, sha256, type SourceInfo } from './pipeline.js';
+import { MAX_FILE_BYTES } from './read-file.js';
 import { parseCsv } from './store/csv.js';
 import { inShard, type Shard } from './store/merge.js';
 import { documentRows, failedRows, isRead, type DocumentOutcome, type DocumentRows } from './store/rows.js';
 import { Store } from './store/store.js';
 import { WorkerPool } from './workers.js';
 
-/** Disclosures are rarely over a few MB: larger files are refused rather than read. */
-export const MAX_FILE_BYTES = 200 * 1024 * 1024;
+export { MAX_FILE_BYTES } from './read-file.js';
+
+/**
+ * The bytes of files read and not yet stored that the run holds at most
+ * (beyond the one file that goes past it): with large files, fewer are in
+ * flight at once.
+ */
+export const IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 
 /** Extensions taken when walking a folder; files named explicitly are always tried. */
 export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.text', '.pdf', '.docx', '.doc', '.html', '.htm', '.xhtml', '.shtml']);
@@ -65,23 +73,26 @@ export interface Discovery {
 export async function discoverFiles(paths: string[]): Promise<Discovery> {
   const found: Discovery = { files: [], skipped: [], missing: [], hidden: 0 };
   const walk = async (dir: string) => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) {
+    // names as bytes: one that is not UTF-8 keeps them (see file-names.ts)
+    const entries = (await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' }))
+      .map((entry) => ({ entry, name: nameFromBytes(entry.name) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const { entry, name } of entries) {
+      if (name.startsWith('.')) {
         found.hidden++;
         continue;
       }
-      const path = join(dir, entry.name);
+      const path = join(dir, name);
       let isFile = entry.isFile();
       if (entry.isDirectory()) await walk(path);
       else if (entry.isSymbolicLink()) {
-        const target = await stat(path).catch(() => undefined);
+        const target = await stat(fsPath(path)).catch(() => undefined);
         if (target?.isDirectory()) found.skipped.push({ path, reason: 'a link to a folder: not followed (give the folder itself)' });
         else if (!target) found.skipped.push({ path, reason: 'a link to nothing (its target does not exist)' });
         isFile = target?.isFile() ?? false;
       }
       if (!isFile) continue;
-      const reason = notReadReason(entry.name);
+      const reason = notReadReason(name);
       if (reason === undefined) found.files.push(path);
       else found.skipped.push({ path, reason });
     }
@@ -280,11 +291,16 @@ export interface IngestOptions {
   /** Documents in flight at once (I/O overlaps with parsing). */
   concurrency?: number;
   /**
-   * Worker threads running the pipeline; 0 runs it in this thread. The
+   * Worker threads running the pipeline, each document under the time and
+   * memory limits; 0 reads one document at a time, in one worker thread
+   * (the limits hold the same: a stuck document is stopped, not the run).
+   * Left out (library use, tests), the pipeline runs in this thread, where
+   * nothing can stop a document: no time or heap limit (the limits of
+   * extraction — decoded sizes, pages, nesting — hold in every mode). The
    * command line defaults to the number of cores.
    */
   workers?: number;
-  /** A document taking longer is abandoned and recorded as failed (with workers). */
+  /** A document taking longer is abandoned and recorded as failed (with workers, 0 included). */
   timeLimitMs?: number;
   /** A CSV with columns file, region, source_url, published_date: what is known of each file. */
   manifest?: string;
@@ -370,7 +386,7 @@ export async function ingestFiles(found: Discovery, options: IngestOptions): Pro
   const manifest = options.manifest ? await readManifest(options.manifest) : undefined;
   const store = openForWriting(options.db);
   const workers = options.workers ?? 0;
-  const pool = workers > 0 ? new WorkerPool(workers, { timeLimitMs: options.timeLimitMs ?? 120_000 }) : undefined;
+  const pool = options.workers !== undefined ? new WorkerPool(Math.max(1, workers), { timeLimitMs: options.timeLimitMs ?? 120_000 }) : undefined;
   const run = pool ? pool.run.bind(pool) : processToRows;
   // enough documents in flight that every worker has the next one in hand (see WorkerPool)
   const queue = new PQueue({ concurrency: Math.max(options.concurrency ?? 4, workers * 3 + 1) });
@@ -431,10 +447,14 @@ export async function ingestFiles(found: Discovery, options: IngestOptions): Pro
   };
   let done = 0;
   let failure: { error: unknown } | undefined;
+  // the bytes of the files read and not yet stored: the main thread's share of the run's memory
+  let bytesInFlight = 0;
   try {
     for (const [index, path] of files.entries()) {
       // back-pressure: a queue as long as the documents in flight, not a task per file of the corpus
       await queue.onSizeLessThan(queue.concurrency);
+      // and no more file bytes held than IN_FLIGHT_BYTES (past it, the next file waits for one to finish)
+      while (bytesInFlight >= IN_FLIGHT_BYTES && queue.pending > 0) await new Promise((next) => queue.once('next', next));
       if (failure) break;
       if (options.signal?.aborted) {
         summary.interrupted = true;
@@ -443,8 +463,21 @@ export async function ingestFiles(found: Discovery, options: IngestOptions): Pro
       const task = async () => {
         // tasks start in list order and read at once (synchronously): of two files with
         // the same bytes, the first listed is the one stored
-        const bytes = readSource(path);
-        tally(index, bytes instanceof Uint8Array ? await ingestOne(path, bytes) : outcomeOf(path, bytes.docId, documentRows(bytes).outcome));
+        // refused before reading when it is not a regular file or is too large (see read-file.ts)
+        const bytes = readSource(path, maxBytes);
+        const held = bytes instanceof Uint8Array ? bytes.length : 0;
+        bytesInFlight += held;
+        const shown = shownPath(path);
+        let outcome: FileOutcome;
+        try {
+          outcome = bytes instanceof Uint8Array ? await ingestOne(shown, bytes) : outcomeOf(shown, bytes.docId, documentRows(bytes).outcome);
+        } catch (e) {
+          // a bug of yusuan's, not the file's: that file fails with it, the run goes on and ends with its summary
+          const reason = `yusuan could not read this file (internal error: ${(e as Error)?.message ?? String(e)}); please report it with the file`;
+          outcome = outcomeOf(shown, '', documentRows(failedDocument(shown, undefined, reason, 'internal-error')).outcome);
+        }
+        bytesInFlight -= held;
+        tally(index, outcome);
         done++;
         options.onProgress?.({ done, total: files.length, elapsedMs: performance.now() - started });
       };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { extract } from './extract/index.js';
+import { fsPath, shownPath } from './file-names.js';
 import { DocumentError, type ExtractedDocument, type Message, type SourceFormat, type SourceRef } from './ir.js';
 import type { TableKind } from './recognize/kinds.js';
 import { missingTables } from './normalize/completeness.js';
@@ -11,6 +11,7 @@ import { recognize, type RecognizedDocument } from './recognize/document.js';
 import { extractDisclosureTables, type DisclosureTables } from './recognize/disclosure.js';
 import { extractFacts, type NarrativeFact } from './recognize/facts.js';
 import { toLines } from './recognize/lines.js';
+import { readDocumentFile } from './read-file.js';
 import { documentRows, type DocumentRows } from './store/rows.js';
 import { validate, type Check } from './validate/checks.js';
 
@@ -266,23 +267,19 @@ export function failedDocument(
 }
 
 /**
- * Reads a file; a file that cannot be read comes back failed with an empty
- * docId. Synchronous on purpose: a disclosure is read from the page cache in
- * microseconds, while an asynchronous read waits for several turns of an
- * event loop that the store's writes keep busy.
+ * Reads a file; a file that cannot be read, or is refused before reading
+ * (not a regular file, larger than `maxBytes`: see read-file.ts), comes back
+ * failed with an empty docId. Synchronous on purpose: a disclosure is read
+ * from the page cache in microseconds, while an asynchronous read waits for
+ * several turns of an event loop that the store's writes keep busy. `path`
+ * may hold bytes that are not UTF-8 (see file-names.ts).
  */
-export function readSource(path: string): Uint8Array | DocumentResult {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${(e as Error).message})`;
-    return failedDocument(path, undefined, reason, 'unreadable');
-  }
-  return bytes;
+export function readSource(path: string, maxBytes?: number): Uint8Array | DocumentResult {
+  const read = readDocumentFile(fsPath(path), maxBytes);
+  return 'bytes' in read ? read.bytes : failedDocument(shownPath(path), undefined, read.reason, read.rule);
 }
 
 export async function processFile(path: string): Promise<DocumentResult> {
   const bytes = readSource(path);
-  return bytes instanceof Uint8Array ? processBytes(bytes, path) : bytes;
+  return bytes instanceof Uint8Array ? processBytes(bytes, shownPath(path)) : bytes;
 }

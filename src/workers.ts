@@ -78,7 +78,11 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: this.heapLimitMb } });
+    const worker = new Worker(this.script, {
+      resourceLimits: { maxOldGenerationSizeMb: this.heapLimitMb },
+      // a worker inherits the process's flags, and refuses --input-type (a caller run by `node -e`)
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+    });
     const slot: Slot = { worker, tasks: [] };
     slot.worker.on('message', ({ id, rows }: { id: number; rows: DocumentRows }) => {
       if (slot.tasks[0]?.id === id) this.finish(slot, rows);

@@ -129,8 +129,10 @@ describe('limits', () => {
     const db = tempDb();
     const summary = await ingestInto(db, [dir], { maxBytes: 10_000 });
     const big = summary.outcomes.find((o) => o.path.endsWith('big.txt'))!;
-    expect(big).toMatchObject({ status: 'failed', error: expect.stringMatching(/larger than 0.01 MB/) });
+    expect(big).toMatchObject({ status: 'failed', error: 'the file is 0.04 MB, larger than 0.01 MB, more than a budget disclosure plausibly is; it was not read' });
     expect(summary.outcomes.find((o) => o.path.endsWith('small.txt'))!.error).toMatch(/no standard budget table/);
-    expect(query(db, "SELECT status FROM documents WHERE source_file = 'big.txt'")).toEqual([{ status: 'failed' }]);
+    // refused by its size before a byte was read: no content, no content hash, so it is reported, not stored
+    expect(query(db, "SELECT status FROM documents WHERE source_file = 'big.txt'")).toEqual([]);
+    expect(query(db, "SELECT status FROM documents WHERE source_file = 'small.txt'")).toEqual([{ status: 'failed' }]);
   });
 });

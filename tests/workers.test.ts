@@ -7,7 +7,7 @@ describe('parallel ingest in worker threads', () => {
   it('stores exactly what the in-thread ingest stores', async () => {
     const inThread = tempDb();
     const parallel = tempDb();
-    await ingestInto(inThread, [SEEDS], { workers: 0 });
+    await ingestInto(inThread, [SEEDS]);
     const summary = await ingestInto(parallel, [SEEDS], { workers: 2 });
     expect(summary.ok).toBe(5);
     const strip = (rows: Record<string, string>[]) => rows.map(({ ...r }) => r);
@@ -30,11 +30,33 @@ describe('parallel ingest in worker threads', () => {
   });
 });
 
+describe('--workers 0: one document at a time, in a worker the run can stop', () => {
+  it('holds the time limit (it was ignored when documents were read in the main thread)', async () => {
+    const db = tempDb();
+    const summary = await ingestInto(db, [SEEDS], { workers: 0, timeLimitMs: 1 });
+    expect(summary.outcomes).toHaveLength(5);
+    const abandoned = summary.outcomes.filter((o) => o.status === 'failed');
+    expect(abandoned.length).toBeGreaterThan(0);
+    for (const o of abandoned) expect(o.error).toBe('reading this file took longer than 0.001 s and was abandoned (a damaged or unusually large document?)');
+  });
+
+  it('reads what the worker threads read', async () => {
+    const zero = tempDb();
+    const summary = await ingestInto(zero, [SEEDS], { workers: 0 });
+    expect(summary.ok).toBe(5);
+    expect(exportRows(zero)).toEqual(exportRows(await (async () => {
+      const db = tempDb();
+      await ingestInto(db, [SEEDS]);
+      return db;
+    })()));
+  });
+});
+
 describe('the worker pool', () => {
   const stub = new URL('./fixtures/workers/stub-worker.mjs', import.meta.url);
 
   it('gives the documents after a hanging one to a new worker, not the stuck one', async () => {
-    const pool = new WorkerPool(1, { timeLimitMs: 300, script: stub });
+    const pool = new WorkerPool(1, { timeLimitMs: 3000, script: stub });
     try {
       const results = await Promise.all(['a-hang', 'b', 'c-crash', 'd'].map((p) => pool.run(new Uint8Array([1, 2, 3]), p)));
       expect(results.map((r) => [r.document[DOCUMENT_COLUMNS.indexOf('source_path')], r.outcome.status])).toEqual([
@@ -43,7 +65,7 @@ describe('the worker pool', () => {
         ['c-crash', 'failed'],
         ['d', 'ok'],
       ]);
-      expect(results[0].outcome.error).toMatch(/took longer than 0.3 s and was abandoned/);
+      expect(results[0].outcome.error).toMatch(/took longer than 3 s and was abandoned/);
       expect(results[2].outcome.error).toMatch(/internal error: stub worker crashed/);
     } finally {
       await pool.close();

@@ -84,7 +84,8 @@ Reads every document (.txt, .pdf, .docx, .html …; folders are walked), and
 stores its tables and line items in the database, one transaction each. A
 file already stored (same content) is left as it is unless --force.
 --workers: threads reading documents in parallel (default: the number of
-cores; 0 reads in the main thread). A document taking longer than
+cores; 0: one document at a time in one worker thread, under the same
+limits). A document taking longer than
 --time-limit seconds (default 120) is abandoned and recorded as failed.
 --manifest: a CSV with columns file (path or base name), region, source_url,
 published_date, recorded with each document.

@@ -10,10 +10,16 @@ import { createRequire } from 'node:module';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { DocumentError, type ExtractedDocument, type Message } from '../ir.js';
 import type { Extractor } from './extractor.js';
-import { htmlToBlocks } from './html-grid.js';
+import { htmlToBlocks, MAX_NESTING } from './html-grid.js';
 
 /** Refuse documents whose parts add up to more than this, uncompressed. */
 export const MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024;
+/**
+ * Refuse a document one of whose XML parts inflates to more than this (a
+ * disclosure's main part is a few MB), measured while inflating: the
+ * headers' sizes are the file's word, and a bomb understates them.
+ */
+export const MAX_PART_BYTES = 64 * 1024 * 1024;
 /**
  * Deflate cannot compress better than about 1032:1; an entry that claims
  * more (and is big enough to matter) is a zip bomb or a lie.
@@ -218,16 +224,59 @@ function entryData(bytes: Uint8Array, e: ZipEntry): Uint8Array | undefined {
   return bytes.subarray(start, start + e.compressedSize);
 }
 
-function inflateEntry(bytes: Uint8Array, e: ZipEntry): Buffer | undefined {
+/** Thrown when a part inflates past its ceiling. */
+class PartTooLarge extends Error {}
+
+function inflateEntry(bytes: Uint8Array, e: ZipEntry, ceiling = MAX_PART_BYTES): Buffer | undefined {
   const data = entryData(bytes, e);
   if (!data) return undefined;
   try {
     if (e.method === 0) return Buffer.from(data);
-    if (e.method === 8) return inflateRawSync(data, { maxOutputLength: Math.max(e.uncompressedSize, 1) });
-  } catch {
-    // Damaged or lying about its size: leave it to mammoth to report.
+    // the output is bounded by the ceiling, never by the size the headers claim
+    if (e.method === 8) return inflateRawSync(data, { maxOutputLength: ceiling + 1 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PartTooLarge();
+    // damaged: leave it to mammoth to report
   }
   return undefined;
+}
+
+/** The parts mammoth reads: XML and relationships (images and other media it never inflates). */
+const isXmlPart = (name: string) => /\.(?:xml|rels)$/i.test(name);
+
+/**
+ * Inflates every XML part, counting, before mammoth (whose zip library
+ * trusts the headers) does: a part or the parts together inflating past
+ * the limits are refused, naming the limit. Returns the main part.
+ */
+function measureParts(bytes: Uint8Array, entries: ZipEntry[]): Buffer | undefined {
+  let total = 0;
+  let main: Buffer | undefined;
+  for (const e of entries) {
+    if (!isXmlPart(e.name)) continue;
+    const ceiling = Math.min(MAX_PART_BYTES, MAX_UNCOMPRESSED_BYTES - total);
+    let inflated: Buffer | undefined;
+    try {
+      inflated = inflateEntry(bytes, e, ceiling);
+    } catch (err) {
+      if (!(err instanceof PartTooLarge)) throw err;
+      throw new DocumentError(
+        ceiling === MAX_PART_BYTES
+          ? `the .docx file is not safe to open: its part ${e.name} inflates to more than ${MAX_PART_BYTES / 1048576} MB, the limit for one part ` +
+              `(its headers say ${e.uncompressedSize} bytes; a damaged file or a zip bomb)`
+          : `the .docx file is too large to open: its parts inflate to more than ${MAX_UNCOMPRESSED_BYTES / 1048576} MB together, the limit for one document`,
+        'docx-too-large',
+      );
+    }
+    if (!inflated) continue;
+    if (inflated.length > ceiling) {
+      throw new DocumentError(`the .docx file is not safe to open: its part ${e.name} is more than ${MAX_PART_BYTES / 1048576} MB, the limit for one part`, 'docx-too-large');
+    }
+    total += inflated.length;
+    // a main part of another size than its headers say is damaged: left to mammoth to report, as it reads the headers
+    if (e.name === MAIN_PART && inflated.length === e.uncompressedSize) main = inflated;
+  }
+  return main;
 }
 
 /** A new zip with the same entries, one of them replaced (stored: it is read back at once, compressing it would be waste). */
@@ -328,6 +377,27 @@ export function unclosedRoot(xml: string): string | undefined {
   return root[1];
 }
 
+/**
+ * How deep the elements of an XML text nest, up to just past `limit`:
+ * start tags in, end tags out, empty elements neither (the text is
+ * well-formed XML, or mammoth refuses it anyway).
+ */
+export function xmlDepth(xml: string, limit = MAX_NESTING): number {
+  let depth = 0;
+  let deepest = 0;
+  const tag = /<(\/?)([^\s/>!?][^>]*?)?(\/?)>|<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g;
+  for (let m = tag.exec(xml); m; m = tag.exec(xml)) {
+    if (m[2] === undefined) continue; // a comment, CDATA, a declaration
+    if (m[1]) depth--;
+    else if (!m[3]) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    }
+  }
+  return deepest;
+}
+
 /** An XML part in UTF-16 (rare, but allowed): left to mammoth. */
 function isUtf16(raw: Buffer): boolean {
   return raw.length >= 2 && ((raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff) || raw[0] === 0 || raw[1] === 0);
@@ -401,14 +471,21 @@ export const docxExtractor: Extractor = {
 
   async extract(bytes: Uint8Array, fileName: string): Promise<ExtractedDocument> {
     const entries = checkDocxZip(bytes, fileName);
-    const main = entries.find((e) => e.name === MAIN_PART);
-    const mainXml = main ? inflateEntry(bytes, main) : undefined;
+    const mainXml = measureParts(bytes, entries);
     const unclosed = mainXml && !isUtf16(mainXml) ? unclosedRoot(mainXml.toString('utf8')) : undefined;
     if (unclosed) {
       throw new DocumentError(
         `the .docx file is damaged: its text (${MAIN_PART}) breaks off before the end (the ${unclosed} element is never closed), ` +
           'so the file was cut short or saved incompletely; download it again, or open it in Word and save it again',
         'docx-corrupt',
+      );
+    }
+    // mammoth reads XML by recursion: a part nested 100,000 deep would take it past the stack
+    if (mainXml && !isUtf16(mainXml) && xmlDepth(mainXml.toString('utf8')) > MAX_NESTING) {
+      throw new DocumentError(
+        `the .docx file nests the elements of its text (${MAIN_PART}) more than ${MAX_NESTING} deep (a Word document nests a few dozen deep), ` +
+          'so it was not read: it is damaged, or generated by something that is not an editor',
+        'too-deep',
       );
     }
     const fixed = preparedForMammoth(bytes, entries, mainXml);

@@ -6,6 +6,7 @@
  * superset. The document itself is read by html-grid.ts.
  */
 import { DocumentError, type ExtractedDocument, type Message } from '../ir.js';
+import { utf16WithoutBom } from './encoding.js';
 import type { Extractor } from './extractor.js';
 import { htmlToBlocks } from './html-grid.js';
 
@@ -76,22 +77,6 @@ function strictGb18030(bytes: Uint8Array): string | undefined {
 function hasNonAscii(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return true;
   return false;
-}
-
-/** UTF-16 without a BOM: many zero bytes, all on the same side of each pair. */
-function utf16WithoutBom(bytes: Uint8Array): string | undefined {
-  const n = Math.min(bytes.length, 4096) & ~1;
-  if (n < 8) return undefined;
-  let evenZero = 0;
-  let oddZero = 0;
-  for (let i = 0; i < n; i += 2) {
-    if (bytes[i] === 0) evenZero++;
-    if (bytes[i + 1] === 0) oddZero++;
-  }
-  const pairs = n / 2;
-  if (oddZero > pairs * 0.3 && evenZero < pairs * 0.05) return 'utf-16le';
-  if (evenZero > pairs * 0.3 && oddZero < pairs * 0.05) return 'utf-16be';
-  return undefined;
 }
 
 function decodeWith(encoding: string, bytes: Uint8Array): string {
@@ -200,6 +185,23 @@ function headText(bytes: Uint8Array): string {
   return latin1(head, head.length);
 }
 
+/**
+ * A page that opens <html> and never closes it was most likely cut short
+ * (a download broken off): the parser closes what is open without a word,
+ * so a table cut in its header would pass for one published empty.
+ */
+function cutShort(text: string): Message[] {
+  if (!/<html[\s>]/i.test(text) || /<\/html\s*>/i.test(text)) return [];
+  return [
+    {
+      severity: 'warning',
+      stage: 'extract',
+      rule: 'html-cut',
+      text: 'the page opens <html> but never closes it (no </html>): the file is probably cut short, and what followed is missing; download it again',
+    },
+  ];
+}
+
 export const htmlExtractor: Extractor = {
   format: 'html',
 
@@ -213,7 +215,7 @@ export const htmlExtractor: Extractor = {
     return {
       format: 'html',
       blocks,
-      messages: [...decoded.messages, ...messages],
+      messages: [...decoded.messages, ...cutShort(decoded.text), ...messages],
       sourceLines,
     };
   },

@@ -30,6 +30,7 @@ import type { Box } from './pdf/grid.js';
 import { dedupe, layoutPage, mayHoldTable, pageText, type Placed, type PlacedLine, type PlacedTable } from './pdf/layout.js';
 import { ContentRuleReader, mul, operatorListRules, type Rules } from './pdf/rules.js';
 import { groupLines, runsFromItems } from './pdf/text.js';
+import { checkDecodedSizes } from './pdf-limits.js';
 
 const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 export const CMAP_URL = path.join(pdfjsDir, 'cmaps') + path.sep;
@@ -69,6 +70,47 @@ export function loadPdfjs(): Promise<typeof Pdfjs> {
 
 /** Disclosures run to tens of pages; a document of thousands is something else (or a trap). */
 export const MAX_PAGES = 1000;
+/**
+ * Images are decoded (for an operator list only) up to this many pixels: a
+ * scanned A4 page at 300 dpi has 8.7 million; 4 bytes a pixel keeps one
+ * image's pixels under 100 MB.
+ */
+export const MAX_IMAGE_PIXELS = 25_000_000;
+
+/**
+ * The messages of the PDFs being read in this thread. pdf.js leaves some
+ * of its own promises without a handler: when the file is damaged one of
+ * them rejects, and Node would end the process (ERR_UNHANDLED_REJECTION,
+ * the whole run lost with `--workers 0`) or the worker thread (the
+ * document an "internal error"). Such a rejection is a damaged file's,
+ * and becomes a warning of the documents being read; anything else that
+ * no one handled stays fatal, as Node has it.
+ */
+const reading = new Set<Message[]>();
+let listening = false;
+const PDFJS_EXCEPTIONS = /^(?:XRefEntryException|XRefParseException|FormatError|UnknownErrorException|InvalidPDFException|MissingPDFException|UnexpectedResponseException|PasswordException|AbortException|ParserEOFException|MissingDataException)$/;
+
+function fromPdfjs(reason: unknown): boolean {
+  const e = reason as { name?: unknown; stack?: unknown } | null;
+  return (typeof e?.name === 'string' && PDFJS_EXCEPTIONS.test(e.name)) || (typeof e?.stack === 'string' && /pdfjs-dist[\\/]/.test(e.stack));
+}
+
+function catchStrayRejections(): void {
+  if (listening) return;
+  listening = true;
+  process.on('unhandledRejection', (reason) => {
+    if (!fromPdfjs(reason)) throw reason;
+    const detail = (reason as Error).message ?? String(reason);
+    for (const messages of reading) {
+      messages.push({
+        severity: 'warning',
+        stage: 'extract',
+        rule: 'pdf-damaged',
+        text: `The PDF is damaged: pdf.js met an error it read past (${detail}); some of its content may be missing.`,
+      });
+    }
+  });
+}
 
 const MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // %PDF-
 
@@ -331,8 +373,22 @@ export const pdfExtractor: Extractor = {
     if (findMagic(bytes) < 0) {
       throw new DocumentError('The file is not a PDF: it does not start with the PDF signature "%PDF-".', 'pdf-corrupt');
     }
+    // before pdf.js: it would decode a stream bomb into memory no limit holds
+    checkDecodedSizes(bytes.subarray(findMagic(bytes)));
     const pdfjs = await loadPdfjs();
+    catchStrayRejections();
     const messages: Message[] = [];
+    reading.add(messages);
+    try {
+      return await readPdf(pdfjs, bytes, messages);
+    } finally {
+      reading.delete(messages);
+    }
+  },
+};
+
+async function readPdf(pdfjs: typeof Pdfjs, bytes: Uint8Array, messages: Message[]): Promise<ExtractedDocument> {
+  {
     // pdfjs takes ownership of (detaches) the buffer it is given: pass a copy.
     const task = pdfjs.getDocument({
       data: bytes.slice(),
@@ -346,7 +402,10 @@ export const pdfExtractor: Extractor = {
       useWasm: false,
       isOffscreenCanvasSupported: false,
       isImageDecoderSupported: false,
-      stopAtErrors: false,
+      maxImageSize: MAX_IMAGE_PIXELS,
+      // an error in a page's content fails that page (reported, the document partial) instead of
+      // ending its text where the error is, silently
+      stopAtErrors: true,
       verbosity: 0,
     });
     let doc: Pdfjs.PDFDocumentProxy;
@@ -390,7 +449,21 @@ export const pdfExtractor: Extractor = {
         }
         try {
           const viewport = page.getViewport({ scale: 1 });
-          const content = await page.getTextContent();
+          let content: Awaited<ReturnType<Pdfjs.PDFPageProxy['getTextContent']>>;
+          try {
+            content = await page.getTextContent();
+          } catch (err) {
+            // an error in the page's content (pdf.js stops at it: stopAtErrors) costs that page, said so
+            messages.push({
+              severity: 'error',
+              stage: 'extract',
+              rule: 'pdf-page-unreadable',
+              text: `Page ${p} could not be read (${(err as Error).message}); its content is missing from the result.`,
+              ref: { page: p },
+            });
+            sourceLines.push('');
+            continue;
+          }
           const frame = upright(content.items, viewport.transform, viewport.width, viewport.height);
           const runs = runsFromItems(content.items, frame.transform);
           const raw = runs.map((r) => r.text).join('');
@@ -430,6 +503,15 @@ export const pdfExtractor: Extractor = {
         } finally {
           page.cleanup();
         }
+      }
+      const unreadable = messages.filter((m) => m.rule === 'pdf-page-unreadable');
+      if (doc.numPages > 0 && unreadable.length === doc.numPages) {
+        const first = /\((.*)\); its content/.exec(unreadable[0].text)?.[1] ?? 'unknown error';
+        throw new DocumentError(
+          `The PDF is damaged: ${doc.numPages > 1 ? `none of its ${doc.numPages} pages could be read` : 'its only page could not be read'} (pdf.js: ${first}), ` +
+            'so there is no text to read. Download it again from the source, or repair it (e.g. with qpdf) and try again.',
+          'pdf-corrupt',
+        );
       }
       if (all.chars === 0) {
         throw new DocumentError(
@@ -471,8 +553,8 @@ export const pdfExtractor: Extractor = {
     } finally {
       await doc.destroy().catch(() => {});
     }
-  },
-};
+  }
+}
 
 /**
  * The page frame in which most text runs left to right: the viewport (y

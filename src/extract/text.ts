@@ -1,5 +1,6 @@
 import { isUtf8, transcode } from 'node:buffer';
-import { DocumentError, type Block, type Cell, type ExtractedDocument, type Paragraph, type Row, type Table } from '../ir.js';
+import { DocumentError, type Block, type Cell, type ExtractedDocument, type Message, type Paragraph, type Row, type Table } from '../ir.js';
+import { utf16WithoutBom } from './encoding.js';
 import type { Extractor } from './extractor.js';
 
 /**
@@ -26,7 +27,7 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   return isUtf8(bytes) ? transcode(bytes, 'utf8', 'utf16le').toString('utf16le') : undefined;
 }
 
-/** Decodes UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK. */
+/** Decodes UTF-8 (with or without BOM), UTF-16 (with BOM, or without when its zero bytes show it), or GB18030/GBK. */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: string } {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     return { text: textDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'utf-8' };
@@ -37,6 +38,14 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: string 
       return { text: textDecoder(encoding).decode(bytes.subarray(2)), encoding };
     } catch {
       throw new DocumentError(`the file starts as ${encoding.toUpperCase()} text but is not valid ${encoding.toUpperCase()}; re-save it as UTF-8`, 'text-encoding');
+    }
+  }
+  const utf16 = utf16WithoutBom(bytes);
+  if (utf16) {
+    try {
+      return { text: textDecoder(utf16).decode(bytes), encoding: utf16 };
+    } catch {
+      throw new DocumentError(`the file reads as ${utf16.toUpperCase()} text without a byte order mark, but is not valid ${utf16.toUpperCase()}; re-save it as UTF-8`, 'text-encoding');
     }
   }
   const utf8 = decodeUtf8(bytes);
@@ -54,6 +63,13 @@ export function looksBinary(bytes: Uint8Array): boolean {
   const head = bytes.subarray(0, 8192);
   if (head[0] === 0xff && head[1] === 0xfe) return false;
   if (head[0] === 0xfe && head[1] === 0xff) return false;
+  // its zero bytes are the high halves of ASCII characters: binary when what they spell is control characters
+  const utf16 = utf16WithoutBom(head);
+  if (utf16) {
+    const text = new TextDecoder(utf16).decode(head.subarray(0, head.length & ~1));
+    const control = text.match(/[\u0000-\u0008\u000E-\u001F]/g)?.length ?? 0;
+    return control > text.length / 20;
+  }
   if (head.indexOf(0) >= 0) return true;
   let control = 0;
   for (let i = 0; i < head.length; i++) {
@@ -156,7 +172,27 @@ export function extractText(bytes: Uint8Array): ExtractedDocument {
   const lines = text.includes('\r') ? text.split(/\r\n|\n|\r/) : text.split('\n');
   const format = detectLayout(lines);
   const blocks = format === 'txt-cells' ? cellsLayout(lines) : tabsLayout(lines);
-  return { format, blocks, messages: [], sourceLines: lines };
+  return { format, blocks, messages: cutShort(text, lines), sourceLines: lines };
+}
+
+/**
+ * A text that ends inside a table row, without a final line break, was
+ * most likely cut short (a download broken off): what is missing after it
+ * cannot be known, so it is said.
+ */
+function cutShort(text: string, lines: string[]): Message[] {
+  if (/[\r\n]$/.test(text)) return [];
+  const last = lines.length;
+  if (!lines[last - 1].includes('\t')) return [];
+  return [
+    {
+      severity: 'warning',
+      stage: 'extract',
+      rule: 'text-cut',
+      text: `the text ends inside a table row (line ${last}) without a final line break: the file is probably cut short, and what followed is missing; download it again`,
+      ref: { line: last },
+    },
+  ];
 }
 
 export const textExtractor: Extractor = {
