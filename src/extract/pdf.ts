@@ -33,8 +33,8 @@ import { groupLines, runsFromItems } from './pdf/text.js';
 import { checkDecodedSizes } from './pdf-limits.js';
 
 const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-export const CMAP_URL = path.join(pdfjsDir, 'cmaps') + path.sep;
-export const STANDARD_FONT_URL = path.join(pdfjsDir, 'standard_fonts') + path.sep;
+const CMAP_URL = path.join(pdfjsDir, 'cmaps') + path.sep;
+const STANDARD_FONT_URL = path.join(pdfjsDir, 'standard_fonts') + path.sep;
 
 /**
  * pdfjs-dist, loaded on the first PDF (text-only runs never pay for it).
@@ -387,27 +387,48 @@ export const pdfExtractor: Extractor = {
   },
 };
 
+/**
+ * How yusuan opens a PDF with pdfjs, for reading and for drawing (trace
+ * --png): no eval, no system fonts, no fetches, CMaps and fonts from the
+ * installed package, images bounded. pdfjs takes ownership of (detaches)
+ * the buffer it is given: it gets a copy.
+ */
+export function pdfjsParameters(bytes: Uint8Array, { stopAtErrors }: { stopAtErrors: boolean }) {
+  return {
+    data: bytes.slice(),
+    cMapUrl: CMAP_URL,
+    cMapPacked: true,
+    standardFontDataUrl: STANDARD_FONT_URL,
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    useWorkerFetch: false,
+    useWasm: false,
+    isOffscreenCanvasSupported: false,
+    isImageDecoderSupported: false,
+    maxImageSize: MAX_IMAGE_PIXELS,
+    stopAtErrors,
+    verbosity: 0,
+  };
+}
+
+/** A page whose content pdfjs could not give: that page is missing from the result, said so. */
+function pageUnreadable(messages: Message[], sourceLines: string[], page: number, err: unknown): void {
+  messages.push({
+    severity: 'error',
+    stage: 'extract',
+    rule: 'pdf-page-unreadable',
+    text: `Page ${page} could not be read (${(err as Error).message}); its content is missing from the result.`,
+    ref: { page },
+  });
+  sourceLines.push('');
+}
+
 async function readPdf(pdfjs: typeof Pdfjs, bytes: Uint8Array, messages: Message[]): Promise<ExtractedDocument> {
   {
-    // pdfjs takes ownership of (detaches) the buffer it is given: pass a copy.
-    const task = pdfjs.getDocument({
-      data: bytes.slice(),
-      cMapUrl: CMAP_URL,
-      cMapPacked: true,
-      standardFontDataUrl: STANDARD_FONT_URL,
-      isEvalSupported: false,
-      disableFontFace: true,
-      useSystemFonts: false,
-      useWorkerFetch: false,
-      useWasm: false,
-      isOffscreenCanvasSupported: false,
-      isImageDecoderSupported: false,
-      maxImageSize: MAX_IMAGE_PIXELS,
-      // an error in a page's content fails that page (reported, the document partial) instead of
-      // ending its text where the error is, silently
-      stopAtErrors: true,
-      verbosity: 0,
-    });
+    // an error in a page's content fails that page (reported, the document partial) instead of
+    // ending its text where the error is, silently
+    const task = pdfjs.getDocument(pdfjsParameters(bytes, { stopAtErrors: true }));
     let doc: Pdfjs.PDFDocumentProxy;
     try {
       doc = await task.promise;
@@ -437,14 +458,7 @@ async function readPdf(pdfjs: typeof Pdfjs, bytes: Uint8Array, messages: Message
         try {
           page = await doc.getPage(p);
         } catch (err) {
-          messages.push({
-            severity: 'error',
-            stage: 'extract',
-            rule: 'pdf-page-unreadable',
-            text: `Page ${p} could not be read (${(err as Error).message}); its content is missing from the result.`,
-            ref: { page: p },
-          });
-          sourceLines.push('');
+          pageUnreadable(messages, sourceLines, p, err);
           continue;
         }
         try {
@@ -454,14 +468,7 @@ async function readPdf(pdfjs: typeof Pdfjs, bytes: Uint8Array, messages: Message
             content = await page.getTextContent();
           } catch (err) {
             // an error in the page's content (pdf.js stops at it: stopAtErrors) costs that page, said so
-            messages.push({
-              severity: 'error',
-              stage: 'extract',
-              rule: 'pdf-page-unreadable',
-              text: `Page ${p} could not be read (${(err as Error).message}); its content is missing from the result.`,
-              ref: { page: p },
-            });
-            sourceLines.push('');
+            pageUnreadable(messages, sourceLines, p, err);
             continue;
           }
           const frame = upright(content.items, viewport.transform, viewport.width, viewport.height);

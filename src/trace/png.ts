@@ -1,4 +1,4 @@
-import { CMAP_URL, loadPdfjs, STANDARD_FONT_URL } from '../extract/pdf.js';
+import { loadPdfjs, pdfjsParameters } from '../extract/pdf.js';
 
 /**
  * A region of a PDF page as a PNG, with cells outlined: what `trace --png`
@@ -48,21 +48,8 @@ export async function renderRegion(
   scale = PNG_SCALE,
 ): Promise<PageImage> {
   const [pdfjs, { createCanvas }] = await Promise.all([loadPdfjs(), import('@napi-rs/canvas')]);
-  const task = pdfjs.getDocument({
-    data: bytes.slice(),
-    cMapUrl: CMAP_URL,
-    cMapPacked: true,
-    standardFontDataUrl: STANDARD_FONT_URL,
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    useWorkerFetch: false,
-    useWasm: false,
-    isOffscreenCanvasSupported: false,
-    isImageDecoderSupported: false,
-    stopAtErrors: false,
-    verbosity: 0,
-  });
+  // drawing is lenient: what pdfjs can draw of a damaged page is drawn
+  const task = pdfjs.getDocument(pdfjsParameters(bytes, { stopAtErrors: false }));
   try {
     const doc = await task.promise;
     const page = await doc.getPage(pageNo);
