@@ -276,6 +276,8 @@ export interface IngestSummary {
   done: number;
   /** What the database holds after the run, every run's documents together, counted there. */
   stored: { documents: number; ok: number; partial: number; failed: number };
+  /** The schema the store was upgraded from when this run opened it (made by an older yusuan), else undefined. */
+  upgradedFrom?: number;
   elapsedMs: number;
 }
 
@@ -394,7 +396,7 @@ export async function ingestFiles(found: Discovery, options: IngestOptions): Pro
     outcomes: [], files: files.length, ok: 0, partial: 0, failed: 0, unchanged: 0, duplicates: 0, elsewhere: 0, tables: 0, unreadableTables: 0, lineItems: 0,
     partialTables: { read: 0, lineItems: 0 }, pages: 0, checks: { ok: 0, rounding: 0, error: 0 }, warned: 0,
     skipped: found.skipped, hidden: found.hidden, unmatchedManifestRows: manifest ? unmatchedManifestRows(manifest, files) : [],
-    interrupted: false, done: 0, stored: { documents: 0, ok: 0, partial: 0, failed: 0 }, elapsedMs: 0,
+    interrupted: false, done: 0, stored: { documents: 0, ok: 0, partial: 0, failed: 0 }, upgradedFrom: store.migratedFrom, elapsedMs: 0,
   };
   // by the file's index: documents finish out of order, the summary lists them in order
   const kept: FileOutcome[] = [];

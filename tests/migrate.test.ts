@@ -112,6 +112,7 @@ describe('a store of schema 6', () => {
     const db = copyOfV6();
     const seed = join(SEEDS, '000_313ba343419bd952.txt');
     const summary = await ingestInto(db, [seed]);
+    expect(summary.upgradedFrom).toBe(6);
     expect(summary.ok).toBe(1);
     expect(summary.unchanged).toBe(0);
     expect(query(db, 'SELECT source_file, pipeline_version FROM documents ORDER BY source_file')).toEqual([
@@ -119,6 +120,17 @@ describe('a store of schema 6', () => {
       { source_file: '004_bd07757d433d15de.txt', pipeline_version: '0.1.0' },
       { source_file: 'truncated.docx', pipeline_version: '0.1.0' },
     ]);
+  });
+
+  it('is upgraded by `yusuan ingest`, whose summary says so; a second ingest has nothing to upgrade', () => {
+    const db = copyOfV6();
+    const seed = join(SEEDS, '000_313ba343419bd952.txt');
+    const first = yusuan('ingest', seed, '--db', db, '--workers', '0');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`  (${db} was a store of an older yusuan, schema 6: upgraded in place from its rows; its documents are read again when their files are ingested)\n`);
+    const second = yusuan('ingest', seed, '--db', db, '--workers', '0');
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).not.toContain('was a store of an older yusuan');
   });
 
   it('is upgraded all or nothing: a step that fails leaves it at schema 6, whole', () => {

@@ -37,6 +37,9 @@ export function formatSummary(summary: IngestSummary, db: string): string {
   } else {
     out(`Ingested ${summary.files} file(s) into ${db} in ${seconds} s`);
   }
+  if (summary.upgradedFrom !== undefined) {
+    out(`  (${db} was a store of an older yusuan, schema ${summary.upgradedFrom}: upgraded in place from its rows; its documents are read again when their files are ingested)`);
+  }
   const partial = summary.partialTables;
   out(`  ok         ${summary.ok} document(s), ${summary.tables - partial.read} table(s), ${summary.lineItems - partial.lineItems} line item(s)`);
   if (summary.partial > 0) {
