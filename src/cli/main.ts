@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 
 import { discoverFiles, DOCUMENT_EXTENSIONS, ingestFiles } from '../ingest.js';
 import { PIPELINE_VERSION } from '../pipeline.js';
