@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
+import { zipBytes, zipEntry } from './helpers/zip.js';
 import { DocumentError, type Block, type ExtractedDocument, type Paragraph, type Table } from '../src/ir.js';
 import { checkDocxZip, docxExtractor, plainReason, readCentralDirectory, unclosedRoot, withoutLayout } from '../src/extract/docx.js';
 import { decodeHtml, htmlExtractor } from '../src/extract/html.js';
@@ -48,48 +48,9 @@ interface ZipInput {
   claimUncompressed?: number;
 }
 
-/** A minimal zip writer (stored or deflated entries, no zip64). */
+/** A zip of these entries (tests/helpers/zip.ts). */
 function zip(entries: ZipInput[]): Uint8Array {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const raw = Buffer.from(typeof e.data === 'string' ? utf8(e.data) : e.data);
-    const body = e.deflate ? deflateRawSync(raw) : raw;
-    const name = Buffer.from(e.name, 'utf8');
-    const crc = crc32(raw);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(e.claimUncompressed ?? raw.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...locals, cd, eocd]));
+  return new Uint8Array(zipBytes(entries.map((e) => ({ ...zipEntry(e.name, e.data, e.deflate ?? false), centralSize: e.claimUncompressed }))));
 }
 
 const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { constants, deflateRawSync } from 'node:zlib';
+import { zipBytes, zipEntry, type ZipEntry } from './zip.js';
 
 /**
  * Decompression bombs, made at test time, small on disk: a deflate stream
@@ -57,23 +58,7 @@ export function writePdfBomb(path: string, size: number): number {
   return file.length;
 }
 
-function crc32(bytes: Buffer): number {
-  let crc = ~0;
-  for (const b of bytes) {
-    crc ^= b;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
 
-interface ZipPart {
-  name: string;
-  /** Raw deflate data. */
-  data: Buffer;
-  /** The size the headers claim. */
-  size: number;
-  crc: number;
-}
 
 const CONTENT_TYPES = Buffer.from(
   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
@@ -85,16 +70,15 @@ const RELS = Buffer.from(
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
 );
 
-const part = (name: string, content: Buffer): ZipPart => ({ name, data: deflateRawSync(content), size: content.length, crc: crc32(content) });
 
 /** A minimal .docx (content types, relationships, the main part) with the given main part. */
-function docxParts(main: ZipPart): ZipPart[] {
-  return [part('[Content_Types].xml', CONTENT_TYPES), part('_rels/.rels', RELS), main];
+function docxParts(main: ZipEntry): ZipEntry[] {
+  return [zipEntry('[Content_Types].xml', CONTENT_TYPES), zipEntry('_rels/.rels', RELS), main];
 }
 
 /** A .docx whose main part is this XML. */
 export function writeDocx(path: string, documentXml: string): number {
-  return writeZip(path, docxParts(part('word/document.xml', Buffer.from(documentXml, 'utf8'))));
+  return writeZip(path, docxParts(zipEntry('word/document.xml', documentXml)));
 }
 
 /**
@@ -102,45 +86,11 @@ export function writeDocx(path: string, documentXml: string): number {
  * say it holds 4 KB (so no check of the headers sees it).
  */
 export function writeDocxBomb(path: string, size: number): number {
-  return writeZip(path, docxParts({ name: 'word/document.xml', data: deflateBomb(size), size: 4096, crc: 0x12345678 }));
+  return writeZip(path, docxParts({ name: 'word/document.xml', body: deflateBomb(size), method: 8, size: 4096, crc: 0x12345678 }));
 }
 
-function writeZip(path: string, entries: ZipPart[]): number {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(e.crc, 14);
-    local.writeUInt32LE(e.data.length, 18);
-    local.writeUInt32LE(e.size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(e.crc, 16);
-    central.writeUInt32LE(e.data.length, 20);
-    central.writeUInt32LE(e.size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, e.data);
-    centrals.push(central, name);
-    offset += 30 + name.length + e.data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  const file = Buffer.concat([...locals, cd, eocd]);
+function writeZip(path: string, entries: ZipEntry[]): number {
+  const file = zipBytes(entries);
   writeFileSync(path, file);
   return file.length;
 }
