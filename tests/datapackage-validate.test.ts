@@ -4,9 +4,7 @@ import { join } from 'node:path';
 // @ts-expect-error no type declarations
 import { Package, Profile } from 'datapackage';
 import { describe, expect, it } from 'vitest';
-import { writeDataPackage } from '../src/store/datapackage.js';
-import { Store } from '../src/store/store.js';
-import { ingestInto, ROOT, SEEDS, tempDb, tempDir } from './helpers/run.js';
+import { sampleDataPackage } from './helpers/run.js';
 
 interface FrictionlessResource {
   name: string;
@@ -22,12 +20,7 @@ async function invalidRows(resource: FrictionlessResource): Promise<string[]> {
 }
 
 describe('the data package, validated by a Frictionless validator (datapackage-js)', async () => {
-  const db = tempDb();
-  await ingestInto(db, [SEEDS, join(ROOT, 'corpus/fixtures/html'), join(ROOT, 'corpus/fixtures/docx')]);
-  const dir = tempDir();
-  const store = Store.open(db, { readonly: true });
-  await writeDataPackage(store.db, dir);
-  store.close();
+  const dir = await sampleDataPackage();
   const descriptorPath = join(dir, 'datapackage.json');
   const pkg = await Package.load(descriptorPath);
 

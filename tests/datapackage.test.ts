@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeDataPackage } from '../src/store/datapackage.js';
-import { Store } from '../src/store/store.js';
 import { parseCsv } from './helpers/gold.js';
-import { ingestInto, ROOT, SEEDS, tempDb, tempDir } from './helpers/run.js';
+import { sampleDataPackage } from './helpers/run.js';
 
 /** Table Schema types as they appear in CSV text. */
 const TYPE_PATTERN: Record<string, RegExp> = {
@@ -28,12 +26,7 @@ interface Resource {
 }
 
 describe('the Frictionless data package', async () => {
-  const db = tempDb();
-  await ingestInto(db, [SEEDS, join(ROOT, 'corpus/fixtures/html'), join(ROOT, 'corpus/fixtures/docx')]);
-  const dir = tempDir();
-  const store = Store.open(db, { readonly: true });
-  await writeDataPackage(store.db, dir);
-  store.close();
+  const dir = await sampleDataPackage();
   const descriptor = JSON.parse(readFileSync(join(dir, 'datapackage.json'), 'utf8')) as { profile: string; resources: Resource[] };
   const tables = new Map(descriptor.resources.map((r) => [r.name, { resource: r, text: readFileSync(join(dir, r.path), 'utf8') }]));
 

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingest, type IngestOptions, type IngestSummary } from '../../src/ingest.js';
+import { writeDataPackage } from '../../src/store/datapackage.js';
 import { DATASETS, datasetCsv } from '../../src/store/datasets.js';
 import { Store } from '../../src/store/store.js';
 import { parseCsv } from './gold.js';
@@ -38,4 +39,18 @@ export function query<T = Record<string, unknown>>(db: string, sql: string, ...p
   } finally {
     store.close();
   }
+}
+
+/** The folder of a data package exported from the seeds and the HTML and DOCX fixtures (for the datapackage tests). */
+export async function sampleDataPackage(): Promise<string> {
+  const db = tempDb();
+  await ingestInto(db, [SEEDS, join(ROOT, 'corpus/fixtures/html'), join(ROOT, 'corpus/fixtures/docx')]);
+  const dir = tempDir();
+  const store = Store.open(db, { readonly: true });
+  try {
+    await writeDataPackage(store.db, dir);
+  } finally {
+    store.close();
+  }
+  return dir;
 }
