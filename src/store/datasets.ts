@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { csvLine, csvRow } from './csv.js';
 import { exportedName, RECORD_TABLES } from './records.js';
-import { useCurrentViews, yuanSql } from './schema.js';
+import { yuanSql } from './schema.js';
 
 /**
  * The datasets of the contract (SCHEMA.md), each a query over the store
@@ -319,12 +319,10 @@ export function datasetSelect(dataset: Dataset): string {
 }
 
 /**
- * The rows of a dataset, each an array in column order. The connection is
- * given this yusuan's views first (as TEMP views: a store last written by an
- * older yusuan of the same schema keeps its older views in the file).
+ * The rows of a dataset, each an array in column order, from a Store's
+ * connection (which has this yusuan's views: Store.open makes them).
  */
 export function datasetRows(db: Database.Database, dataset: Dataset, options: { safeIntegers?: boolean } = {}): Iterable<unknown[]> {
-  useCurrentViews(db);
   const statement = db.prepare(datasetSelect(dataset)).raw(true);
   if (options.safeIntegers) statement.safeIntegers(true);
   return statement.iterate() as Iterable<unknown[]>;

@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { DuckDBDecimalValue, DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type Database from 'better-sqlite3';
 import { DATASETS, datasetSelect, type Dataset } from './datasets.js';
-import { useCurrentViews } from './schema.js';
 
 /**
  * Parquet export of the datasets, through DuckDB (its parquet writer is
@@ -178,7 +177,6 @@ async function exportDataset(db: Database.Database, connection: DuckDBConnection
   // amounts come as exact 元 text made from their integer 分 (datasetSelect), and become DECIMAL(18,2) without a float
   const rowsSql = datasetSelect(dataset);
   const sql = regionOfDocument ? `SELECT x.*, d.region FROM (${rowsSql}) x LEFT JOIN documents d ON d.doc_id = x.doc_id` : rowsSql;
-  useCurrentViews(db);
   const statement = db.prepare(sql).raw(true).safeIntegers(true);
   const declared = new Map(statement.columns().map((c) => [c.name, c.type]));
   const fields = new Map(((dataset as { fields?: FieldLike[] }).fields ?? []).map((f) => [f.name, f]));
